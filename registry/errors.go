@@ -1,0 +1,36 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound is returned when a named object is not in the registry.
+var ErrNotFound = errors.New("not found")
+
+// ObjectError wraps an error with the registry object it concerns.
+type ObjectError struct {
+	Kind string // "feature view", "data source", ...
+	Name string
+	Err  error
+}
+
+func (e *ObjectError) Error() string { return fmt.Sprintf("%s %q: %v", e.Kind, e.Name, e.Err) }
+func (e *ObjectError) Unwrap() error { return e.Err }
+
+// ValidationErrors are all problems found in a set of definitions, reported together.
+type ValidationErrors []error
+
+func (v ValidationErrors) Error() string {
+	if len(v) == 1 {
+		return v[0].Error()
+	}
+	s := fmt.Sprintf("%d problems in the definitions:", len(v))
+	for _, e := range v {
+		s += "\n  " + e.Error()
+	}
+	return s
+}
+
+// Unwrap lets errors.As find an InputError inside.
+func (v ValidationErrors) Unwrap() []error { return v }

@@ -1,0 +1,224 @@
+package registry
+
+import (
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feast-go/feast-go/registry/feastpb"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Registry is one Feast registry (all projects), in Feast's wire format.
+type Registry struct {
+	pb *feastpb.Registry
+}
+
+// NewRegistry returns an empty registry as Feast creates one.
+func NewRegistry() *Registry {
+	return &Registry{pb: &feastpb.Registry{RegistrySchemaVersion: "1"}}
+}
+
+// ParseRegistry decodes registry.db bytes. Fields feast-go does not model are
+// kept and written back unchanged by Marshal.
+func ParseRegistry(b []byte) (*Registry, error) {
+	pb := &feastpb.Registry{}
+	if err := proto.Unmarshal(b, pb); err != nil {
+		return nil, fmt.Errorf("decode registry: %w", err)
+	}
+	return &Registry{pb: pb}, nil
+}
+
+// Proto exposes the underlying message (for tests and tools).
+func (r *Registry) Proto() *feastpb.Registry { return r.pb }
+
+// Marshal encodes the registry with a new version_id and last_updated, as Feast
+// does on every write.
+func (r *Registry) Marshal(now time.Time) ([]byte, error) {
+	if r.pb.RegistrySchemaVersion == "" {
+		r.pb.RegistrySchemaVersion = "1"
+	}
+	r.pb.VersionId = newUUID()
+	r.pb.LastUpdated = timestamppb.New(now)
+	return proto.MarshalOptions{Deterministic: true}.Marshal(r.pb)
+}
+
+// Projects lists the project names the registry knows, sorted.
+func (r *Registry) Projects() []string {
+	seen := map[string]bool{}
+	for _, p := range r.pb.GetProjects() {
+		seen[p.GetSpec().GetName()] = true
+	}
+	for _, e := range r.pb.GetEntities() {
+		seen[e.GetSpec().GetProject()] = true
+	}
+	for _, fv := range r.pb.GetFeatureViews() {
+		seen[fv.GetSpec().GetProject()] = true
+	}
+	delete(seen, "")
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Objects is the model of one project's objects, in registry order.
+type Objects struct {
+	Project         string
+	Entities        []*Entity
+	DataSources     []*DataSource
+	FeatureViews    []*FeatureView // feature views, then stream feature views
+	FeatureServices []*FeatureService
+}
+
+// Objects returns the model of a project's objects.
+func (r *Registry) Objects(project string) (*Objects, error) {
+	o := &Objects{Project: project}
+	for _, p := range r.pb.GetEntities() {
+		if p.GetSpec().GetProject() == project {
+			o.Entities = append(o.Entities, EntityFromProto(p))
+		}
+	}
+	for _, p := range r.pb.GetDataSources() {
+		if p.GetProject() == project {
+			ds, err := DataSourceFromProto(p)
+			if err != nil {
+				return nil, err
+			}
+			o.DataSources = append(o.DataSources, ds)
+		}
+	}
+	for _, p := range r.pb.GetFeatureViews() {
+		if p.GetSpec().GetProject() == project {
+			fv, err := FeatureViewFromProto(p)
+			if err != nil {
+				return nil, err
+			}
+			o.FeatureViews = append(o.FeatureViews, fv)
+		}
+	}
+	for _, p := range r.pb.GetStreamFeatureViews() {
+		if p.GetSpec().GetProject() == project {
+			fv, err := StreamFeatureViewFromProto(p)
+			if err != nil {
+				return nil, err
+			}
+			o.FeatureViews = append(o.FeatureViews, fv)
+		}
+	}
+	for _, p := range r.pb.GetFeatureServices() {
+		if p.GetSpec().GetProject() == project {
+			o.FeatureServices = append(o.FeatureServices, FeatureServiceFromProto(p))
+		}
+	}
+	return o, nil
+}
+
+// Entity returns the named entity.
+func (o *Objects) Entity(name string) (*Entity, error) { return find(o.Entities, "entity", name) }
+
+// DataSource returns the named data source.
+func (o *Objects) DataSource(name string) (*DataSource, error) {
+	return find(o.DataSources, "data source", name)
+}
+
+// FeatureView returns the named feature view (or stream feature view).
+func (o *Objects) FeatureView(name string) (*FeatureView, error) {
+	return find(o.FeatureViews, "feature view", name)
+}
+
+// FeatureService returns the named feature service.
+func (o *Objects) FeatureService(name string) (*FeatureService, error) {
+	return find(o.FeatureServices, "feature service", name)
+}
+
+func find[T interface {
+	*Entity | *DataSource | *FeatureView | *FeatureService
+}](list []T, kind, name string) (T, error) {
+	for _, x := range list {
+		if objectName(x) == name {
+			return x, nil
+		}
+	}
+	var zero T
+	return zero, &ObjectError{Kind: kind, Name: name, Err: ErrNotFound}
+}
+
+func objectName(x any) string {
+	switch v := x.(type) {
+	case *Entity:
+		return v.Name
+	case *DataSource:
+		return v.Name
+	case *FeatureView:
+		return v.Name
+	case *FeatureService:
+		return v.Name
+	}
+	return ""
+}
+
+// ensureProject adds the Project and ProjectMetadata records Feast adds for a new project.
+func (r *Registry) ensureProject(project, description string, now time.Time) {
+	for _, p := range r.pb.GetProjects() {
+		if p.GetSpec().GetName() == project {
+			return
+		}
+	}
+	ts := timestamppb.New(now)
+	r.pb.Projects = append(r.pb.Projects, &feastpb.Project{
+		Spec: &feastpb.ProjectSpec{Name: project, Description: description},
+		Meta: &feastpb.ProjectMeta{CreatedTimestamp: ts, LastUpdatedTimestamp: ts},
+	})
+	for _, m := range r.pb.GetProjectMetadata() {
+		if m.GetProject() == project {
+			return
+		}
+	}
+	r.pb.ProjectMetadata = append(r.pb.ProjectMetadata, &feastpb.ProjectMetadata{Project: project, ProjectUuid: newUUID()})
+}
+
+// RecordMaterialization appends [start, end] to a view's intervals and marks it
+// AVAILABLE_ONLINE, moving it to the end of its list, as Feast's
+// apply_materialization does.
+func (r *Registry) RecordMaterialization(project, view string, start, end, now time.Time) error {
+	iv := &feastpb.MaterializationInterval{StartTime: timestamppb.New(start), EndTime: timestamppb.New(end)}
+	for i, p := range r.pb.FeatureViews {
+		if p.GetSpec().GetName() == view && p.GetSpec().GetProject() == project {
+			p.Meta = recordInterval(p.Meta, iv, now)
+			r.pb.FeatureViews = append(slices.Delete(r.pb.FeatureViews, i, i+1), p)
+			return nil
+		}
+	}
+	for i, p := range r.pb.StreamFeatureViews {
+		if p.GetSpec().GetName() == view && p.GetSpec().GetProject() == project {
+			p.Meta = recordInterval(p.Meta, iv, now)
+			r.pb.StreamFeatureViews = append(slices.Delete(r.pb.StreamFeatureViews, i, i+1), p)
+			return nil
+		}
+	}
+	return &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
+}
+
+func recordInterval(m *feastpb.FeatureViewMeta, iv *feastpb.MaterializationInterval, now time.Time) *feastpb.FeatureViewMeta {
+	if m == nil {
+		m = &feastpb.FeatureViewMeta{}
+	}
+	m.MaterializationIntervals = append(m.MaterializationIntervals, iv)
+	m.LastUpdatedTimestamp = timestamppb.New(now)
+	m.State = feastpb.FeatureViewState_AVAILABLE_ONLINE
+	return m
+}
+
+// newUUID returns a random (version 4) UUID string.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
