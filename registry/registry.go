@@ -3,6 +3,7 @@ package registry
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -214,10 +215,13 @@ func recordInterval(m *feastpb.FeatureViewMeta, iv *feastpb.MaterializationInter
 	return m
 }
 
+// uuidSource feeds newUUID; tests replace it to make registry bytes reproducible.
+var uuidSource io.Reader = rand.Reader
+
 // newUUID returns a random (version 4) UUID string.
 func newUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	_, _ = io.ReadFull(uuidSource, b[:]) // crypto/rand never fails on supported platforms
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
