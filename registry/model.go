@@ -16,6 +16,9 @@ type Field struct {
 	Tags        map[string]string
 }
 
+// DummyEntityName is the entity Feast adds to every project for entityless feature views.
+const DummyEntityName = "__dummy"
+
 // Entity is a Feast entity: a name and its one join key.
 type Entity struct {
 	Name        string

@@ -267,7 +267,9 @@ func Diff(current, desired *Objects) *Plan {
 		p.Changes = append(p.Changes, ch...)
 		p.Unchanged += n
 	}
-	collect(diffKind(KindEntity, current.Entities, desired.Entities, func(e *Entity) string { return e.Name }))
+	// Feast registers a placeholder entity for entityless views in every project; it is Feast's, not the user's.
+	userEntities := slices.DeleteFunc(slices.Clone(current.Entities), func(e *Entity) bool { return e.Name == DummyEntityName })
+	collect(diffKind(KindEntity, userEntities, desired.Entities, func(e *Entity) string { return e.Name }))
 	collect(diffKind(KindDataSource, current.DataSources, desired.DataSources, func(d *DataSource) string { return d.Name }))
 	collect(diffKind(KindFeatureView, current.FeatureViews, desired.FeatureViews, func(f *FeatureView) string { return f.Name }))
 	collect(diffKind(KindFeatureService, current.FeatureServices, desired.FeatureServices, func(f *FeatureService) string { return f.Name }))
