@@ -223,6 +223,9 @@ func Main(ctx context.Context, args []string, d *Deps) int {
 	root, e := NewRootCmd(d)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		err = usageError{err} // cobra's own argument check
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
