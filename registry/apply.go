@@ -28,6 +28,23 @@ func Apply(ctx context.Context, store *FileStore, desired *Objects, opts ApplyOp
 	if opts.Now != nil {
 		now = opts.Now
 	}
+	if opts.DryRun {
+		// A plan only: no lock, no folder or file created.
+		r, err := store.Read(ctx)
+		if errors.Is(err, ErrNoRegistry) {
+			r, err = NewRegistry(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		current, err := r.Objects(desired.Project)
+		if err != nil {
+			return nil, err
+		}
+		plan := Diff(current, desired)
+		plan.Registry, plan.DryRun = store.Path, true
+		return plan, nil
+	}
 	var plan *Plan
 	err := store.Update(ctx, func(r *Registry) error {
 		current, err := r.Objects(desired.Project)
@@ -35,9 +52,8 @@ func Apply(ctx context.Context, store *FileStore, desired *Objects, opts ApplyOp
 			return err
 		}
 		plan = Diff(current, desired)
-		plan.Registry, plan.DryRun = store.Path, opts.DryRun
-		known := slices.Contains(r.Projects(), desired.Project)
-		if opts.DryRun || (!plan.HasChanges() && known) {
+		plan.Registry = store.Path
+		if !plan.HasChanges() && slices.Contains(r.Projects(), desired.Project) {
 			return ErrNoChange
 		}
 		r.ensureProject(desired.Project, opts.ProjectDescription, now())
