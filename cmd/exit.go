@@ -86,10 +86,10 @@ func (e *Env) exit(err error) int {
 		}
 		msg = fmt.Sprintf("%s interrupted after %s", name, e.Now().Sub(e.started).Round(time.Millisecond))
 	}
-	fmt.Fprintf(e.IO.ErrOut, "Error: %s\n", msg)
+	_, _ = fmt.Fprintf(e.IO.ErrOut, "Error: %s\n", msg)
 	h := hint(err)
 	if h != "" {
-		fmt.Fprintf(e.IO.ErrOut, "Hint: %s\n", h)
+		_, _ = fmt.Fprintf(e.IO.ErrOut, "Hint: %s\n", h)
 	}
 	if e.Printer != nil && e.Printer.JSON {
 		_ = e.Printer.Record(map[string]any{"message_type": "error", "error": msg, "hint": h, "exit_code": code})

@@ -97,8 +97,8 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"no project", "registry: r.db\n", []string{"feature_store.yaml:1:1", `"project" is required`}},
 		{"no registry", "project: p\n", []string{`"registry" is required`}},
-		{"unknown redis key", "project: p\nregistry: r.db\nonline_store:\n  type: redis\n  conection_string: x\n",
-			[]string{"feature_store.yaml:5:3", `unknown key "conection_string"`, "connection_string"}},
+		{"unknown redis key", "project: p\nregistry: r.db\nonline_store:\n  type: redis\n  connection_str: x\n",
+			[]string{"feature_store.yaml:5:3", `unknown key "connection_str"`, "connection_string"}},
 		{"unknown sqlite key", "project: p\nregistry: r.db\nonline_store:\n  path: x\n  pth: y\n", []string{":5:3", `"pth"`}},
 		{"unknown offline key", "project: p\nregistry: r.db\noffline_store:\n  type: file\n  uri: x\n", []string{":5:3", `"uri"`}},
 		{"bad redis type", "project: p\nregistry: r.db\nonline_store:\n  type: redis\n  redis_type: memcache\n", []string{":5:15", "redis_cluster"}},

@@ -107,6 +107,6 @@ func readWithFeast(t *testing.T, python, dir string) map[string]any {
 
 func TestMain(m *testing.M) {
 	// Feast prints usage statistics notices unless told not to.
-	os.Setenv("FEAST_USAGE", "False")
+	_ = os.Setenv("FEAST_USAGE", "False")
 	os.Exit(m.Run())
 }

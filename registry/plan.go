@@ -29,8 +29,6 @@ const (
 	KindFeatureService = "feature service"
 )
 
-var kindOrder = []string{KindEntity, KindDataSource, KindFeatureView, KindFeatureService}
-
 // Change is one object apply adds, changes or removes.
 type Change struct {
 	Kind   string        `json:"kind"`
