@@ -10,7 +10,7 @@ import (
 // arguments like the finished command will, then say they are not built and
 // exit 1: they never pretend to have done the work.
 
-func notBuilt(e *Env, name string, issue int) func(*cobra.Command, []string) error {
+func notBuilt(name string, issue int) func(*cobra.Command, []string) error {
 	return func(*cobra.Command, []string) error {
 		return fmt.Errorf("feast-go %s: %w (tracked in issue #%d)", name, errNotBuilt, issue)
 	}
@@ -22,7 +22,7 @@ func newMaterializeCmd(e *Env) *cobra.Command {
 		Short:       "Materialize the window [START, END] of every online feature view into the online store",
 		Args:        exactArgs("START", "END"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt(e, "materialize", 4),
+		RunE:        notBuilt("materialize", 4),
 	}
 }
 
@@ -32,7 +32,7 @@ func newMaterializeIncrementalCmd(e *Env) *cobra.Command {
 		Short:       "Materialize each online feature view from its last materialized time to END",
 		Args:        exactArgs("END"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt(e, "materialize-incremental", 4),
+		RunE:        notBuilt("materialize-incremental", 4),
 	}
 }
 
@@ -42,7 +42,7 @@ func newPushCmd(e *Env) *cobra.Command {
 		Short:       "Write rows from a Parquet, CSV or JSON-lines file to the online store, the Iceberg table, or both",
 		Args:        exactArgs("PUSH_SOURCE"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt(e, "push", 6),
+		RunE:        notBuilt("push", 6),
 	}
 }
 
@@ -51,7 +51,7 @@ func newPrecomputeCmd(e *Env) *cobra.Command {
 		Use:         "precompute [SERVICE...]",
 		Short:       "Rebuild the precomputed feature vectors of feature services",
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt(e, "precompute", 5),
+		RunE:        notBuilt("precompute", 5),
 	}
 }
 
@@ -61,7 +61,7 @@ func newBenchCmd(e *Env) *cobra.Command {
 		Short:       "Measure online read latency and throughput, regular vs precomputed",
 		Args:        noArgs,
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt(e, "bench", 7),
+		RunE:        notBuilt("bench", 7),
 	}
 }
 
@@ -69,6 +69,6 @@ func newInitCmd(e *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "init [DIR]",
 		Short: "Write a self-contained demo feature repository",
-		RunE:  notBuilt(e, "init", 8),
+		RunE:  notBuilt("init", 8),
 	}
 }

@@ -169,9 +169,3 @@ func cmpTS(old, now *timestamppb.Timestamp) *timestamppb.Timestamp {
 	}
 	return old
 }
-
-// IsInputError reports whether err is bad user input (a config or definitions file).
-func IsInputError(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
-}

@@ -34,3 +34,9 @@ func (v ValidationErrors) Error() string {
 
 // Unwrap lets errors.As find an InputError inside.
 func (v ValidationErrors) Unwrap() []error { return v }
+
+// IsInputError reports whether err is bad user input (a config or definitions file).
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
