@@ -310,7 +310,8 @@ func (c *Config) parseOnlineStore(top *mapping) error {
 	}
 	if n.Kind == yaml.ScalarNode {
 		o.Type = normalizeOnlineType(n.Value)
-		return c.onlineDefaults(&o)
+		onlineDefaults(&o)
+		return nil
 	}
 	m, err := asMapping(top.file, "online_store", n)
 	if err != nil {
@@ -321,9 +322,7 @@ func (c *Config) parseOnlineStore(top *mapping) error {
 		return err
 	}
 	o.Type = normalizeOnlineType(t)
-	if err := c.onlineDefaults(&o); err != nil {
-		return err
-	}
+	onlineDefaults(&o)
 	keys, known := onlineStoreKeys[o.Type]
 	if !known {
 		return nil // another Feast online store: kept by name, refused when a command needs it
@@ -340,17 +339,10 @@ func (c *Config) parseOnlineStore(top *mapping) error {
 		o.SQLite.Path = c.resolvePath(p)
 	case OnlineStoreRedis:
 		r := &o.Redis
-		for _, f := range []struct {
-			key string
-			out any
-		}{
-			{"redis_type", &r.RedisType}, {"sentinel_master", &r.SentinelMaster},
-			{"connection_string", &r.ConnectionString}, {"key_ttl_seconds", &r.KeyTTLSeconds},
-			{"full_scan_for_deletion", &r.FullScanForDeletion}, {"skip_dedup", &r.SkipDedup}, {"client", &r.Client},
-		} {
-			if err := m.decode(f.key, f.out); err != nil {
-				return err
-			}
+		if err := m.decodeEach(kv{"redis_type", &r.RedisType}, kv{"sentinel_master", &r.SentinelMaster},
+			kv{"connection_string", &r.ConnectionString}, kv{"key_ttl_seconds", &r.KeyTTLSeconds},
+			kv{"full_scan_for_deletion", &r.FullScanForDeletion}, kv{"skip_dedup", &r.SkipDedup}, kv{"client", &r.Client}); err != nil {
+			return err
 		}
 		switch r.RedisType {
 		case "redis", "redis_cluster", "redis_sentinel":
@@ -363,16 +355,9 @@ func (c *Config) parseOnlineStore(top *mapping) error {
 	case OnlineStoreRemote:
 		r := &o.Remote
 		idle := 300
-		for _, f := range []struct {
-			key string
-			out any
-		}{
-			{"path", &r.Path}, {"cert", &r.Cert}, {"connection_pool_size", &r.ConnectionPoolSize},
-			{"connection_idle_timeout", &idle}, {"connection_retries", &r.ConnectionRetries},
-		} {
-			if err := m.decode(f.key, f.out); err != nil {
-				return err
-			}
+		if err := m.decodeEach(kv{"path", &r.Path}, kv{"cert", &r.Cert}, kv{"connection_pool_size", &r.ConnectionPoolSize},
+			kv{"connection_idle_timeout", &idle}, kv{"connection_retries", &r.ConnectionRetries}); err != nil {
+			return err
 		}
 		r.ConnectionIdleTimeout = time.Duration(idle) * time.Second
 		r.Cert = c.resolvePath(r.Cert)
@@ -387,14 +372,13 @@ func normalizeOnlineType(t string) string {
 	return t
 }
 
-func (c *Config) onlineDefaults(o *OnlineStoreConfig) error {
+func onlineDefaults(o *OnlineStoreConfig) {
 	switch o.Type {
 	case OnlineStoreRedis:
 		o.Redis = RedisConfig{RedisType: "redis", SentinelMaster: "mymaster", ConnectionString: "localhost:6379", FullScanForDeletion: true, Client: "redis"}
 	case OnlineStoreRemote:
 		o.Remote = RemoteConfig{Path: "http://localhost:6566", ConnectionPoolSize: 50, ConnectionIdleTimeout: 300 * time.Second, ConnectionRetries: 3}
 	}
-	return nil
 }
 
 var offlineStoreKeys = map[string][]string{

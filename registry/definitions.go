@@ -158,13 +158,8 @@ func parseCommon(m *mapping, what string, name, desc, owner *string, tags *map[s
 	if err := m.required(what, "name", name); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		key string
-		out any
-	}{{"description", desc}, {"owner", owner}, {"tags", tags}} {
-		if err := m.decode(f.key, f.out); err != nil {
-			return err
-		}
+	if err := m.decodeEach(kv{"description", desc}, kv{"owner", owner}, kv{"tags", tags}); err != nil {
+		return err
 	}
 	return nil
 }
@@ -219,17 +214,10 @@ func parseDataSource(m *mapping) (*DataSource, error) {
 		return nil, err
 	}
 	ds := &DataSource{Pos: posOf(m.file, m.node)}
-	for _, f := range []struct {
-		key string
-		out any
-	}{
-		{"name", &ds.Name}, {"description", &ds.Description}, {"owner", &ds.Owner}, {"tags", &ds.Tags},
-		{"timestamp_field", &ds.TimestampField}, {"created_timestamp_column", &ds.CreatedTimestampColumn},
-		{"date_partition_column", &ds.DatePartitionColumn}, {"field_mapping", &ds.FieldMapping},
-	} {
-		if err := m.decode(f.key, f.out); err != nil {
-			return nil, err
-		}
+	if err := m.decodeEach(kv{"name", &ds.Name}, kv{"description", &ds.Description}, kv{"owner", &ds.Owner}, kv{"tags", &ds.Tags},
+		kv{"timestamp_field", &ds.TimestampField}, kv{"created_timestamp_column", &ds.CreatedTimestampColumn},
+		kv{"date_partition_column", &ds.DatePartitionColumn}, kv{"field_mapping", &ds.FieldMapping}); err != nil {
+		return nil, err
 	}
 	switch {
 	case m.has("iceberg") && m.has("push"):
@@ -270,17 +258,10 @@ func parseIceberg(m *mapping, ds *DataSource) error {
 		return err
 	}
 	o := &IcebergOptions{CatalogType: "rest", CatalogName: "feast_iceberg", CredentialVending: true}
-	for _, f := range []struct {
-		key string
-		out any
-	}{
-		{"catalog_type", &o.CatalogType}, {"catalog_name", &o.CatalogName}, {"endpoint", &o.Endpoint}, {"uri", &o.Endpoint},
-		{"warehouse", &o.Warehouse}, {"namespace", &o.Namespace}, {"table", &o.Table},
-		{"token_env_var", &o.TokenEnvVar}, {"credential_vending", &o.CredentialVending}, {"catalog_properties", &o.CatalogProperties},
-	} {
-		if err := im.decode(f.key, f.out); err != nil {
-			return err
-		}
+	if err := im.decodeEach(kv{"catalog_type", &o.CatalogType}, kv{"catalog_name", &o.CatalogName}, kv{"endpoint", &o.Endpoint}, kv{"uri", &o.Endpoint},
+		kv{"warehouse", &o.Warehouse}, kv{"namespace", &o.Namespace}, kv{"table", &o.Table},
+		kv{"token_env_var", &o.TokenEnvVar}, kv{"credential_vending", &o.CredentialVending}, kv{"catalog_properties", &o.CatalogProperties}); err != nil {
+		return err
 	}
 	what := "iceberg source " + strconv.Quote(ds.Name)
 	for _, k := range []struct {
@@ -315,13 +296,8 @@ func parseFeatureView(m *mapping) (*FeatureView, error) {
 	}
 	enabled := true
 	var source string
-	for _, f := range []struct {
-		key string
-		out any
-	}{{"entities", &fv.Entities}, {"online", &fv.Online}, {"offline", &fv.Offline}, {"enabled", &enabled}, {"source", &source}} {
-		if err := m.decode(f.key, f.out); err != nil {
-			return nil, err
-		}
+	if err := m.decodeEach(kv{"entities", &fv.Entities}, kv{"online", &fv.Online}, kv{"offline", &fv.Offline}, kv{"enabled", &enabled}, kv{"source", &source}); err != nil {
+		return nil, err
 	}
 	fv.Disabled = !enabled
 	if source == "" {
@@ -433,13 +409,8 @@ func parseProjection(file, svc string, n *yaml.Node) (Projection, error) {
 	if err := m.required("feature service "+strconv.Quote(svc)+" reference", "view", &p.View); err != nil {
 		return p, err
 	}
-	for _, f := range []struct {
-		key string
-		out any
-	}{{"alias", &p.Alias}, {"features", &names}, {"join_key_map", &p.JoinKeyMap}} {
-		if err := m.decode(f.key, f.out); err != nil {
-			return p, err
-		}
+	if err := m.decodeEach(kv{"alias", &p.Alias}, kv{"features", &names}, kv{"join_key_map", &p.JoinKeyMap}); err != nil {
+		return p, err
 	}
 	for _, name := range names {
 		p.Features = append(p.Features, Field{Name: name})

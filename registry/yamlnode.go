@@ -184,3 +184,19 @@ func expectedName(out any) string {
 	}
 	return t.String()
 }
+
+// kv pairs a key with where its value goes, for decodeEach.
+type kv struct {
+	key string
+	out any
+}
+
+// decodeEach decodes several keys in order, stopping at the first error.
+func (m *mapping) decodeEach(fields ...kv) error {
+	for _, f := range fields {
+		if err := m.decode(f.key, f.out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
