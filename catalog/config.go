@@ -1,0 +1,133 @@
+package catalog
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/feast-go/feast-go/registry"
+)
+
+// Config is a normalized catalog configuration: the cache key of one catalog.
+type Config struct {
+	Type      string // sql | rest | glue | hive | hadoop
+	Name      string
+	URI       string // sql: a database/sql DSN; rest/hive: the endpoint
+	Driver    string // sql only: database/sql driver name
+	Dialect   string // sql only
+	Warehouse string
+	Props     map[string]string // catalog_properties, plus the token read from token_env_var
+}
+
+// secretProps are property names whose values never appear in output.
+var secretProps = []string{"token", "credential", "secret", "password", "session-token", "access-key", "sas-token", "private-key"}
+
+func isSecret(key string) bool {
+	k := strings.ToLower(key)
+	return slices.ContainsFunc(secretProps, func(s string) bool { return strings.Contains(k, s) }) ||
+		strings.HasPrefix(k, "header.authorization")
+}
+
+// Key identifies the configuration, secrets included, without revealing them.
+func (c Config) Key() string {
+	h := sha256.New()
+	for _, s := range []string{c.Type, c.Name, c.URI, c.Driver, c.Dialect, c.Warehouse} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.Props)) {
+		fmt.Fprintf(h, "%d:%s=%d:%s;", len(k), k, len(c.Props[k]), c.Props[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// String describes the catalog for errors and logs, with secrets removed.
+func (c Config) String() string {
+	return fmt.Sprintf("%s catalog %q at %s", c.Type, c.Name, redactURI(c.URI))
+}
+
+func redactURI(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
+}
+
+// ConfigFor builds the catalog configuration of an Iceberg source. Relative
+// SQLite paths and warehouses are taken relative to repoDir, as Feast runs
+// from the repository folder. lookupEnv reads token_env_var.
+func ConfigFor(src *registry.DataSource, repoDir string, lookupEnv func(string) (string, bool)) (Config, error) {
+	o := src.Iceberg
+	if o == nil {
+		return Config{}, fmt.Errorf("data source %q is not an Iceberg source", src.Name)
+	}
+	c := Config{Type: o.CatalogType, Name: o.CatalogName, URI: o.Endpoint, Warehouse: o.Warehouse, Props: maps.Clone(o.CatalogProperties)}
+	if c.Props == nil {
+		c.Props = map[string]string{}
+	}
+	if c.Warehouse != "" && !strings.Contains(c.Warehouse, "://") {
+		wh := c.Warehouse
+		if !filepath.IsAbs(wh) {
+			wh = filepath.Join(repoDir, wh)
+		}
+		c.Warehouse = "file://" + wh
+	}
+	if o.TokenEnvVar != "" {
+		tok, ok := lookupEnv(o.TokenEnvVar)
+		if !ok || tok == "" {
+			return Config{}, fmt.Errorf("data source %q: token_env_var %s is not set", src.Name, o.TokenEnvVar)
+		}
+		c.Props["token"] = tok
+	}
+	switch c.Type {
+	case "sql":
+		if err := c.sqlDSN(repoDir); err != nil {
+			return Config{}, fmt.Errorf("data source %q: %w", src.Name, err)
+		}
+	case "rest", "hive":
+		if c.URI == "" {
+			c.URI = c.Props["uri"]
+		}
+		if c.URI == "" {
+			return Config{}, fmt.Errorf("data source %q: %s catalog needs an endpoint (the catalog uri)", src.Name, c.Type)
+		}
+	case "hadoop", "glue":
+	default:
+		return Config{}, fmt.Errorf("data source %q: catalog_type %q is not supported; expected sql, rest, glue, hive or hadoop", src.Name, c.Type)
+	}
+	return c, nil
+}
+
+// sqlDSN maps the SQLAlchemy-style URL Feast and pyiceberg use to a Go driver DSN.
+func (c *Config) sqlDSN(repoDir string) error {
+	u := c.URI
+	switch {
+	case strings.HasPrefix(u, "sqlite:///"):
+		path := strings.TrimPrefix(u, "sqlite:///") // sqlite:////abs -> /abs, sqlite:///rel -> rel
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(repoDir, path)
+		}
+		c.Driver, c.Dialect = "sqlite", "sqlite"
+		c.URI = "file:" + path + "?mode=rw&_pragma=busy_timeout(10000)"
+	case strings.HasPrefix(u, "postgresql://"), strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql+"):
+		if strings.HasPrefix(u, "postgresql+") { // postgresql+psycopg://, postgresql+psycopg2://
+			u = "postgresql://" + u[strings.Index(u, "://")+3:]
+		}
+		c.Driver, c.Dialect = "pgx", "postgres"
+		c.URI = u
+	default:
+		return fmt.Errorf("sql catalog endpoint %q: expected sqlite:///path.db or postgresql://user:pass@host/db", redactURI(u))
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+	"github.com/feast-go/feast-go/registry"
+)
+
+// ErrSchema is a table whose columns do not fit the feature view.
+var ErrSchema = errors.New("table schema does not fit the feature view")
+
+// Columns are the source columns a feature view reads, by role. Each name is
+// the table's column; Features[i] is read for View.Features[i].
+type Columns struct {
+	JoinKeys  []string // in View.EntityColumns order
+	Features  []string // in View.Features order
+	Timestamp string
+	Created   string // "" when the source has none
+}
+
+// All lists the columns once each, for the scan projection.
+func (c Columns) All() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, group := range [][]string{c.JoinKeys, c.Features, {c.Timestamp, c.Created}} {
+		for _, col := range group {
+			if col != "" && !seen[col] {
+				seen[col] = true
+				out = append(out, col)
+			}
+		}
+	}
+	return out
+}
+
+// ResolveColumns maps a feature view's names to its batch source's columns:
+// Feast's field_mapping goes source column -> feature name.
+func ResolveColumns(fv *registry.FeatureView) Columns {
+	src := fv.BatchSource
+	reverse := map[string]string{}
+	for col, name := range src.FieldMapping {
+		reverse[name] = col
+	}
+	col := func(name string) string {
+		if c, ok := reverse[name]; ok {
+			return c
+		}
+		return name
+	}
+	c := Columns{Timestamp: col(src.TimestampField)}
+	if src.CreatedTimestampColumn != "" {
+		c.Created = col(src.CreatedTimestampColumn)
+	}
+	for _, e := range fv.EntityColumns {
+		c.JoinKeys = append(c.JoinKeys, col(e.Name))
+	}
+	for _, f := range fv.Features {
+		c.Features = append(c.Features, col(f.Name))
+	}
+	return c
+}
+
+// ScanOptions bound a scan's memory: each reader holds the decoded batches of
+// about one file task at a time.
+type ScanOptions struct {
+	Concurrency int // file readers; 0 = 1
+	BatchSize   int // max rows per Arrow batch; 0 = iceberg-go's default
+}
+
+// ViewScan is a started scan: the schema, the stream of batches, and what the
+// planner kept. Batches must be released by the consumer; the stream is single-use.
+type ViewScan struct {
+	Schema       *arrow.Schema
+	Columns      Columns
+	Batches      iter.Seq2[arrow.RecordBatch, error]
+	FilesPlanned int
+	FilesTotal   int // data files in the snapshot (-1 when unknown)
+	Table        string
+}
+
+// ScanView scans the rows of fv's batch source with start <= ts <= end.
+// The table schema is checked against the view before any row is read.
+func (c *Cache) ScanView(ctx context.Context, fv *registry.FeatureView, cfg Config, start, end time.Time, opts ScanOptions) (*ViewScan, error) {
+	src := fv.BatchSource
+	if src == nil || src.Iceberg == nil {
+		return nil, fmt.Errorf("feature view %q: batch source is not an Iceberg source", fv.Name)
+	}
+	tbl, err := c.Table(ctx, cfg, src.Iceberg.Namespace, src.Iceberg.Table)
+	if err != nil {
+		return nil, fmt.Errorf("feature view %q: %w", fv.Name, err)
+	}
+	tname := src.Iceberg.Namespace + "." + src.Iceberg.Table
+	cols := ResolveColumns(fv)
+	tsField, err := checkSchema(fv, tname, tbl.Schema(), cols)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := windowFilter(cols.Timestamp, tsField.Type, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("feature view %q: %w", fv.Name, err)
+	}
+	conc := max(opts.Concurrency, 1)
+	scanOpts := []table.ScanOption{
+		table.WithRowFilter(filter),
+		table.WithSelectedFields(cols.All()...),
+		table.WithMaxConcurrency(conc),
+	}
+	if opts.BatchSize > 0 {
+		scanOpts = append(scanOpts, table.WithArrowBatchSize(opts.BatchSize))
+	}
+	scan := tbl.Scan(scanOpts...)
+	tasks, err := scan.PlanFiles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("feature view %q: plan scan of %s: %w", fv.Name, tname, err)
+	}
+	schema, batches, err := scan.ReadTasks(ctx, tasks)
+	if err != nil {
+		return nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err)
+	}
+	vs := &ViewScan{Schema: schema, Columns: cols, FilesPlanned: len(tasks), FilesTotal: -1, Table: tname}
+	if snap := tbl.CurrentSnapshot(); snap != nil && snap.Summary != nil {
+		if n, err := strconv.Atoi(snap.Summary.Properties["total-data-files"]); err == nil {
+			vs.FilesTotal = n
+		}
+	}
+	vs.Batches = func(yield func(arrow.RecordBatch, error) bool) {
+		for rec, err := range batches {
+			if err != nil {
+				yield(nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err))
+				return
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+	return vs, nil
+}
+
+// windowFilter is ts >= start AND ts <= end on a timestamp or date column.
+func windowFilter(col string, t iceberg.Type, start, end time.Time) (iceberg.BooleanExpression, error) {
+	ref := iceberg.Reference(col)
+	switch t.(type) {
+	case iceberg.TimestampType, iceberg.TimestampTzType:
+		return iceberg.NewAnd(
+			iceberg.GreaterThanEqual(ref, iceberg.Timestamp(start.UnixMicro())),
+			iceberg.LessThanEqual(ref, iceberg.Timestamp(end.UnixMicro()))), nil
+	case iceberg.TimestampNsType, iceberg.TimestampTzNsType:
+		return iceberg.NewAnd(
+			iceberg.GreaterThanEqual(ref, iceberg.TimestampNano(start.UnixNano())),
+			iceberg.LessThanEqual(ref, iceberg.TimestampNano(end.UnixNano()))), nil
+	case iceberg.DateType:
+		// A date is midnight UTC of that day: include the days whose midnight is in the window.
+		first := start.UTC().Truncate(24 * time.Hour)
+		if first.Before(start) {
+			first = first.Add(24 * time.Hour)
+		}
+		return iceberg.NewAnd(
+			iceberg.GreaterThanEqual(ref, iceberg.Date(first.Unix()/86400)),
+			iceberg.LessThanEqual(ref, iceberg.Date(end.UTC().Unix()/86400))), nil
+	}
+	return nil, fmt.Errorf("timestamp column %q has type %s; expected timestamp, timestamptz or date", col, t)
+}
