@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what feast-go's tests need beyond Go: a virtualenv with Feast 0.67
-# (the reference implementation) and pyiceberg under ~/.cache/feast-go/venv.
-# Idempotent: a venv whose requirements did not change is reused.
+# Installs what feast-go's tests need beyond Go, under ~/.cache/feast-go:
+# - a virtualenv with Feast 0.67 (the reference implementation) and pyiceberg;
+# - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
+#   a runnable jar, from Maven Central), started by the tests with `java -jar`.
+# Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FEAST_GO_CACHE:-$HOME/.cache/feast-go}
@@ -19,3 +21,16 @@ if [ "$(cat "$venv/.feast-go-stamp" 2>/dev/null)" != "$stamp" ]; then
 fi
 "$venv/bin/python" -c 'import feast, pyiceberg; assert feast.__version__ == "0.67.0", feast.__version__'
 echo "test-deps: Feast $("$venv/bin/python" -c 'import feast; print(feast.__version__)') at $venv" >&2
+
+rest_version=1.10.1
+jar=$cache/iceberg-rest-fixture-$rest_version.jar
+if [ ! -s "$jar" ]; then
+  echo "test-deps: fetching the Iceberg REST catalog server $rest_version from Maven Central" >&2
+  m2=$cache/m2
+  mvn -q -B -Dmaven.repo.local="$m2" dependency:get -Dtransitive=false \
+    -Dartifact=org.apache.iceberg:iceberg-open-api:$rest_version
+  mv "$m2/org/apache/iceberg/iceberg-open-api/$rest_version/iceberg-open-api-$rest_version.jar" "$jar"
+fi
+unzip -p "$jar" META-INF/MANIFEST.MF | grep -q 'Main-Class: org.apache.iceberg.rest.RESTCatalogServer'
+command -v java >/dev/null || { echo "test-deps: java is required for the REST catalog tests" >&2; exit 1; }
+echo "test-deps: Iceberg REST catalog server at $jar" >&2

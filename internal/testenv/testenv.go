@@ -5,11 +5,15 @@
 package testenv
 
 import (
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // DisallowSkip reports whether missing peers must fail tests instead of skipping them.
@@ -68,4 +72,73 @@ func CopyDir(t testing.TB, src, dst string) {
 	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
+}
+
+// IcebergRESTJar is Apache Iceberg's REST catalog test server, a runnable jar
+// published on Maven Central as org.apache.iceberg:iceberg-open-api (main
+// class org.apache.iceberg.rest.RESTCatalogServer); scripts/test-deps.sh puts
+// it here.
+func IcebergRESTJar() string {
+	if p := os.Getenv("FEAST_GO_ICEBERG_REST_JAR"); p != "" {
+		return p
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "feast-go", "iceberg-rest-fixture-1.10.1.jar")
+}
+
+// IcebergREST starts Iceberg's REST catalog server on a free loopback port
+// with a local-filesystem warehouse and returns its uri and warehouse. The
+// server stops when the test ends.
+func IcebergREST(t testing.TB) (uri, warehouse string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the REST catalog server does not run with -short")
+	}
+	jar := IcebergRESTJar()
+	java, err := exec.LookPath("java")
+	if _, statErr := os.Stat(jar); statErr != nil || err != nil {
+		Missing(t, "the Iceberg REST catalog server (java and "+jar+")")
+	}
+	port := FreePort(t)
+	wh := t.TempDir()
+	cmd := exec.Command(java, "-jar", jar)
+	cmd.Env = append(os.Environ(),
+		"CATALOG_WAREHOUSE=file://"+wh,
+		fmt.Sprintf("CATALOG_REST_PORT=%d", port),
+	)
+	logf, err := os.Create(filepath.Join(t.TempDir(), "rest.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start REST catalog: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	uri = fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(uri + "/v1/config")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return uri, "file://" + wh
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("REST catalog did not answer on %s within 90s:\n%s", uri, out)
+	return "", ""
+}
+
+// FreePort returns a TCP port free on 127.0.0.1 at the time of the call.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
