@@ -3,6 +3,7 @@
 # - a virtualenv with Feast 0.67 (the reference implementation) and pyiceberg;
 # - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
+# - PostgreSQL (Debian's postgresql package) for the SQL-catalog-on-PostgreSQL test.
 # Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +13,18 @@ req=$root/testdata/feast/requirements.txt
 stamp=$(sha256sum "$req" | cut -c1-16)
 
 mkdir -p "$cache"
+
+# System packages the tests start themselves (no service is left running).
+need=()
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-deps: please install: ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
+  fi
+  echo "test-deps: installing ${need[*]} from Debian" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
 if [ "$(cat "$venv/.feast-go-stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "test-deps: creating $venv (Feast and pyiceberg from PyPI; a few minutes the first time)" >&2
   rm -rf "$venv"

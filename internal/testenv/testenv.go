@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -141,4 +142,70 @@ func FreePort(t testing.TB) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Postgres starts a throwaway PostgreSQL server (Debian's postgresql package)
+// on a free loopback port, trust authentication, and returns a
+// postgresql://postgres@127.0.0.1:PORT/postgres URL. When running as root the
+// server runs as the postgres user, which PostgreSQL requires.
+func Postgres(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("PostgreSQL does not run with -short")
+	}
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	if len(bins) == 0 {
+		Missing(t, "PostgreSQL (Debian package postgresql)")
+	}
+	bin := filepath.Dir(bins[len(bins)-1])
+	dir, err := os.MkdirTemp("", "feast-go-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	asUser := func(name string, args ...string) *exec.Cmd {
+		if os.Geteuid() == 0 {
+			return exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(bin, name)}, args...)...)
+		}
+		return exec.Command(filepath.Join(bin, name), args...)
+	}
+	if os.Geteuid() == 0 {
+		if out, err := exec.Command("chown", "postgres", dir).CombinedOutput(); err != nil {
+			t.Fatalf("chown: %v %s", err, out)
+		}
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := asUser("initdb", "-A", "trust", "-U", "postgres", "-D", data).CombinedOutput(); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	port := FreePort(t)
+	srv := asUser("postgres", "-D", data, "-k", dir, "-h", "127.0.0.1", "-p", fmt.Sprint(port))
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "pg.log"))
+	srv.Stdout, srv.Stderr = logf, logf
+	srv.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // one group: runuser and the server
+	if err := srv.Start(); err != nil {
+		t.Fatalf("start postgres: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-srv.Process.Pid, syscall.SIGINT) // PostgreSQL's fast shutdown
+		done := make(chan struct{})
+		go func() { _ = srv.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-srv.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		_ = logf.Close()
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if exec.Command(filepath.Join(bin, "pg_isready"), "-h", "127.0.0.1", "-p", fmt.Sprint(port)).Run() == nil {
+			return fmt.Sprintf("postgresql://postgres@127.0.0.1:%d/postgres", port)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("PostgreSQL did not start on port %d:\n%s", port, out)
+	return ""
 }
