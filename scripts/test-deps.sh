@@ -3,7 +3,8 @@
 # - a virtualenv with Feast 0.67 (the reference implementation) and pyiceberg;
 # - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
-# - PostgreSQL (Debian's postgresql package) for the SQL-catalog-on-PostgreSQL test.
+# - PostgreSQL and Redis (Debian packages postgresql, redis-server, redis-tools); the tests
+#   start their own servers on free loopback ports.
 # Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,8 @@ mkdir -p "$cache"
 # System packages the tests start themselves (no service is left running).
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v redis-cli >/dev/null || need+=(redis-tools)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test-deps: please install: ${need[*]} (apt-get install ${need[*]})" >&2; exit 1

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -208,4 +209,77 @@ func Postgres(t testing.TB) string {
 	out, _ := os.ReadFile(logf.Name())
 	t.Fatalf("PostgreSQL did not start on port %d:\n%s", port, out)
 	return ""
+}
+
+// redisServer starts one redis-server on a free loopback port with extra
+// arguments and returns its address.
+func redisServer(t testing.TB, extra ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		Missing(t, "redis-server (Debian package redis-server)")
+	}
+	port := FreePort(t)
+	dir := t.TempDir()
+	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
+	cmd := exec.Command(bin, args...)
+	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			return addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("redis-server did not listen on %s:\n%s", addr, out)
+	return ""
+}
+
+// Redis starts a standalone redis-server for the test and returns host:port.
+func Redis(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("redis-server does not run with -short")
+	}
+	return redisServer(t)
+}
+
+// RedisCluster starts a 3-master Redis Cluster on loopback and returns the
+// node addresses.
+func RedisCluster(t testing.TB) []string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("redis-server does not run with -short")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		Missing(t, "redis-cli (Debian package redis-tools)")
+	}
+	var addrs []string
+	for range 3 {
+		addrs = append(addrs, redisServer(t, "--cluster-enabled", "yes", "--cluster-node-timeout", "2000"))
+	}
+	args := append([]string{"--cluster", "create"}, addrs...)
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command(cli, "-h", "127.0.0.1", "-p", addrs[0][strings.LastIndexByte(addrs[0], ':')+1:], "cluster", "info").Output()
+		if strings.Contains(string(out), "cluster_state:ok") {
+			return addrs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("Redis Cluster did not reach cluster_state:ok")
+	return nil
 }

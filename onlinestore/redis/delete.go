@@ -1,0 +1,109 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// DeleteView removes a view's rows as Feast does when the view is deleted:
+// SCAN the keys of its join keys in the project; a hash whose only `_ts:`
+// field is this view's is deleted, otherwise the view's fields are removed.
+// It returns how many hashes it touched.
+func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
+	prefix := onlinestore.NewKeyEncoder(v.JoinKeys, 3).Prefix()
+	pattern := globEscape(string(prefix)) + "*" + globEscape(s.opts.Project)
+	tsField := onlinestore.TimestampField(v.Name)
+	fields := []string{tsField}
+	for _, f := range v.Features {
+		fn := onlinestore.FieldName(v.Name, f)
+		fields = append(fields, string(fn[:]))
+	}
+	var touched int64
+	scanNode := func(ctx context.Context, c goredis.UniversalClient) error {
+		var cursor uint64
+		for {
+			keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
+			if err != nil {
+				return err
+			}
+			n, err := s.deleteFrom(ctx, c, keys, tsField, fields)
+			touched += n
+			if err != nil {
+				return err
+			}
+			if cursor = next; cursor == 0 {
+				return nil
+			}
+		}
+	}
+	var err error
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scanNode(ctx, c) })
+	} else {
+		err = scanNode(ctx, s.c)
+	}
+	if err != nil {
+		return touched, fmt.Errorf("feature view %q: delete online rows: %w", v.Name, err)
+	}
+	return touched, nil
+}
+
+func (s *Store) deleteFrom(ctx context.Context, c goredis.UniversalClient, keys []string, tsField string, fields []string) (int64, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	pipe := c.Pipeline()
+	hk := make([]*goredis.StringSliceCmd, len(keys))
+	for i, k := range keys {
+		hk[i] = pipe.HKeys(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, err
+	}
+	pipe = c.Pipeline()
+	var n int64
+	for i, k := range keys {
+		mine, others := false, false
+		for _, f := range hk[i].Val() {
+			if strings.HasPrefix(f, "_ts:") {
+				if f == tsField {
+					mine = true
+				} else {
+					others = true
+				}
+			}
+		}
+		switch {
+		case !mine:
+			continue
+		case others:
+			pipe.HDel(ctx, k, fields...)
+		default:
+			pipe.Del(ctx, k)
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	_, err := pipe.Exec(ctx)
+	return n, err
+}
+
+// globEscape quotes Redis glob metacharacters in raw key bytes (Feast does
+// not, so a length byte of '*' or '[' widens its pattern).
+func globEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', ']', '\\', '^', '-':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,9 @@
+// Package redis is feast-go's Redis online store in Feast 0.67's exact layout:
+// one hash per (entity key, project), 4-byte murmur3 field names, `_ts:<view>`
+// timestamps and serialized Values (see onlinestore). It writes through
+// pipelines on several connections; by default a Lua script compares the
+// stored `_ts` and writes a row only when it is newer, atomically inside Redis,
+// so concurrent or retried runs never regress data (Feast's own writer reads,
+// then writes). Standalone, cluster (slot-aware pipelines) and sentinel
+// deployments are supported, with connection strings parsed as Feast parses them.
+package redis

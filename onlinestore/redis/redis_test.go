@@ -1,0 +1,93 @@
+package redis
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feast-go/feast-go/internal/testenv"
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/onlinestore/storetest"
+	"github.com/feast-go/feast-go/registry"
+)
+
+func TestConformanceStandalone(t *testing.T) {
+	addr := testenv.Redis(t)
+	db := 0
+	storetest.Run(t, func(t *testing.T, blind bool) onlinestore.Store {
+		db++ // a fresh database per case
+		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: addr + ",db=" + itoa(db)},
+			Options{Project: "proj", SkipDedup: blind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestConformanceCluster(t *testing.T) {
+	addrs := testenv.RedisCluster(t)
+	n := 0
+	storetest.Run(t, func(t *testing.T, blind bool) onlinestore.Store {
+		n++ // a fresh project per case (clusters have one database)
+		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis_cluster", ConnectionString: strings.Join(addrs, ",")},
+			Options{Project: "proj" + itoa(n), SkipDedup: blind, PipelineSize: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+
+var itoa = strconv.Itoa
+
+func TestKeyTTL(t *testing.T) {
+	addr := testenv.Redis(t)
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: addr}, Options{Project: "p", KeyTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	k := []byte("k")
+	if _, err := s.WriteView(context.Background(), onlinestore.View{Name: "v", Features: []string{"f"}}, []onlinestore.Row{{Key: k, EventTS: time.Now(), Values: [][]byte{nil}}}); err != nil {
+		t.Fatal(err)
+	}
+	ttl := s.Client().TTL(context.Background(), "kp").Val()
+	if ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Errorf("TTL = %v, want 1h", ttl)
+	}
+}
+
+func TestConnectionString(t *testing.T) {
+	o, err := ParseConnectionString("n1:7000, n2:7001,password=s3cret,ssl=true,db=2,ssl_cert_reqs=none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Addrs) != 2 || o.Password != "s3cret" || o.DB != 2 || o.TLS == nil || !o.TLS.InsecureSkipVerify {
+		t.Errorf("parsed %+v", o)
+	}
+	if o, _ := ParseConnectionString(""); o.Addrs[0] != "localhost:6379" || o.TLS != nil {
+		t.Errorf("default = %+v", o)
+	}
+	for _, bad := range []string{"host", "h:port", "h:1,ssl=maybe", "h:1,db=x", "h:1,socket_timeout=3"} {
+		if _, err := ParseConnectionString(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	port := testenv.FreePort(t)
+	_, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: "127.0.0.1:" + itoa(port) + ",password=topsecret"}, Options{})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), "topsecret") {
+		t.Errorf("error leaks the password: %v", err)
+	}
+}

@@ -1,0 +1,60 @@
+package onlinestore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// View is what a store needs to know of a feature view to write or read it:
+// its name (the prefix of its hash fields), join keys and feature names.
+type View struct {
+	Name     string
+	JoinKeys []string
+	Features []string
+}
+
+// Row is one entity's latest values of one view: the serialized entity key
+// (without the project), the event time, and one serialized Value per feature
+// in View.Features order (empty = null).
+type Row struct {
+	Key     []byte
+	EventTS time.Time
+	Values  [][]byte
+}
+
+// WriteStats counts what a write did.
+type WriteStats struct {
+	Written      int64 `json:"written"`
+	SkippedOlder int64 `json:"skipped_older"` // rows not newer than what the store holds
+}
+
+// Add sums two counts.
+func (w *WriteStats) Add(o WriteStats) {
+	w.Written += o.Written
+	w.SkippedOlder += o.SkippedOlder
+}
+
+// FeatureRow is one entity's stored values of one view.
+type FeatureRow struct {
+	Found   bool      // the view has data for the entity
+	EventTS time.Time // zero when not found
+	Values  [][]byte  // serialized Values in View.Features order; nil/empty = null
+}
+
+// Store is an online store in Feast's layout.
+type Store interface {
+	// WriteView writes rows of one view. Unless the store was opened for
+	// blind writes, a row older than (or as old as) the stored one is skipped,
+	// decided atomically by the store.
+	WriteView(ctx context.Context, v View, rows []Row) (WriteStats, error)
+	// ReadViews reads views sharing the same join keys for the given entity
+	// keys, in one round trip; out[i][j] is key i, view j.
+	ReadViews(ctx context.Context, keys [][]byte, views []View) ([][]FeatureRow, error)
+	// DeleteView removes a view's fields from every entity of its join keys.
+	DeleteView(ctx context.Context, v View) (int64, error)
+	Close() error
+}
+
+// ErrConnection is a store that could not be reached or dropped the connection.
+var ErrConnection = errors.New("online store connection failed")

@@ -1,0 +1,159 @@
+// Package storetest is the conformance suite every onlinestore.Store runs:
+// the Redis store against a real redis-server and a real cluster, the SQLite
+// store against a file. It checks round trips, the newer-wins rule,
+// idempotent retries, concurrent writers and view deletion.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/registry/feastpb"
+)
+
+// Factory opens a fresh, empty store for project "proj"; blind selects the
+// blind-write (skip_dedup) mode.
+type Factory func(t *testing.T, blind bool) onlinestore.Store
+
+var (
+	stats   = onlinestore.View{Name: "driver_stats", JoinKeys: []string{"driver_id"}, Features: []string{"conv_rate", "trips"}}
+	profile = onlinestore.View{Name: "driver_profile", JoinKeys: []string{"driver_id"}, Features: []string{"name"}}
+	t0      = time.Date(2026, 5, 1, 12, 0, 0, 123456000, time.UTC)
+)
+
+func key(t testing.TB, id int64) []byte {
+	k, err := onlinestore.NewKeyEncoder([]string{"driver_id"}, 3).Append(nil, []*feastpb.Value{{Val: &feastpb.Value_Int64Val{Int64Val: id}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func row(t testing.TB, id int64, ts time.Time, vals ...string) onlinestore.Row {
+	r := onlinestore.Row{Key: key(t, id), EventTS: ts}
+	for _, v := range vals {
+		r.Values = append(r.Values, []byte(v))
+	}
+	return r
+}
+
+// Run runs every case against stores from newStore.
+func Run(t *testing.T, newStore Factory) {
+	ctx := context.Background()
+	read := func(t *testing.T, s onlinestore.Store, id int64, views ...onlinestore.View) []onlinestore.FeatureRow {
+		t.Helper()
+		out, err := s.ReadViews(ctx, [][]byte{key(t, id)}, views)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0]
+	}
+	write := func(t *testing.T, s onlinestore.Store, v onlinestore.View, rows ...onlinestore.Row) onlinestore.WriteStats {
+		t.Helper()
+		st, err := s.WriteView(ctx, v, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	t.Run("round trip", func(t *testing.T) {
+		s := newStore(t, false)
+		write(t, s, stats, row(t, 1, t0, "a", ""), row(t, 2, t0, "b", "c"))
+		write(t, s, profile, row(t, 1, t0.Add(time.Hour), "n1"))
+		got := read(t, s, 1, stats, profile)
+		if !got[0].Found || !got[0].EventTS.Equal(t0) || string(got[0].Values[0]) != "a" || len(got[0].Values[1]) != 0 {
+			t.Errorf("stats row = %+v", got[0])
+		}
+		if !got[1].Found || string(got[1].Values[0]) != "n1" || !got[1].EventTS.Equal(t0.Add(time.Hour)) {
+			t.Errorf("profile row = %+v", got[1])
+		}
+		if missing := read(t, s, 99, stats); missing[0].Found {
+			t.Errorf("unknown entity found: %+v", missing[0])
+		}
+	})
+
+	t.Run("older rows never overwrite newer ones", func(t *testing.T) {
+		s := newStore(t, false)
+		write(t, s, stats, row(t, 1, t0, "new", "1"))
+		st := write(t, s, stats, row(t, 1, t0.Add(-time.Second), "old", "0"), row(t, 1, t0, "same-time", "0"))
+		if st.Written != 0 || st.SkippedOlder != 2 {
+			t.Errorf("stats = %+v, want 2 skipped", st)
+		}
+		if got := read(t, s, 1, stats)[0]; string(got.Values[0]) != "new" {
+			t.Errorf("value = %q, want new", got.Values[0])
+		}
+		st = write(t, s, stats, row(t, 1, t0.Add(time.Microsecond), "newer", "2"))
+		if st.Written != 1 || string(read(t, s, 1, stats)[0].Values[0]) != "newer" {
+			t.Errorf("a newer row did not land: %+v", st)
+		}
+	})
+
+	t.Run("blind writes overwrite", func(t *testing.T) {
+		s := newStore(t, true)
+		write(t, s, stats, row(t, 1, t0, "new", "1"))
+		write(t, s, stats, row(t, 1, t0.Add(-time.Hour), "old", "0"))
+		if got := read(t, s, 1, stats)[0]; string(got.Values[0]) != "old" {
+			t.Errorf("value = %q, want old (skip_dedup)", got.Values[0])
+		}
+	})
+
+	t.Run("retries converge", func(t *testing.T) {
+		s := newStore(t, false)
+		rows := []onlinestore.Row{row(t, 1, t0, "x", "1"), row(t, 2, t0, "y", "2")}
+		write(t, s, stats, rows...)
+		st := write(t, s, stats, rows...) // a retried run
+		if st.Written != 0 || st.SkippedOlder != 2 {
+			t.Errorf("retry stats = %+v", st)
+		}
+	})
+
+	t.Run("concurrent writers keep the newest", func(t *testing.T) {
+		s := newStore(t, false)
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var rows []onlinestore.Row
+				for id := range int64(50) {
+					rows = append(rows, row(t, id, t0.Add(time.Duration(w)*time.Second), fmt.Sprint(w), ""))
+				}
+				if _, err := s.WriteView(ctx, stats, rows); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for id := range int64(50) {
+			if got := read(t, s, id, stats)[0]; string(got.Values[0]) != "7" {
+				t.Fatalf("entity %d holds writer %q, want the newest (7)", id, got.Values[0])
+			}
+		}
+	})
+
+	t.Run("delete view", func(t *testing.T) {
+		s := newStore(t, false)
+		write(t, s, stats, row(t, 1, t0, "a", "b"), row(t, 2, t0, "c", "d"))
+		write(t, s, profile, row(t, 1, t0, "n1"))
+		n, err := s.DeleteView(ctx, stats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 2 {
+			t.Errorf("touched %d hashes, want 2", n)
+		}
+		got := read(t, s, 1, stats, profile)
+		if got[0].Found || !got[1].Found || !bytes.Equal(got[1].Values[0], []byte("n1")) {
+			t.Errorf("after delete: %+v", got)
+		}
+		if read(t, s, 2, stats)[0].Found {
+			t.Error("entity 2 still has the deleted view")
+		}
+	})
+}
