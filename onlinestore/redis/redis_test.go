@@ -43,7 +43,6 @@ func TestConformanceCluster(t *testing.T) {
 	})
 }
 
-
 var itoa = strconv.Itoa
 
 func TestKeyTTL(t *testing.T) {
