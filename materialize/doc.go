@@ -1,4 +1,11 @@
-// Package materialize will plan materialization windows and run the
-// scan → latest-per-entity → write → record pipeline. Not built yet: tracked
-// in issue #4.
+// Package materialize moves the latest feature values of each online feature
+// view from its Iceberg batch source to the online store, with Feast's
+// semantics (which views, inclusive windows, incremental starts) and without
+// its failure modes: memory grows with distinct entities, not rows; writes are
+// newer-wins and idempotent; a view's interval is recorded in the registry
+// only after every one of its writes was acknowledged, so an error, Ctrl-C or
+// kill never advances the watermark and a rerun converges.
+//
+// Plan builds the per-view windows; Runner.Run executes them
+// (scan → latest per entity → encode → concurrent writes → record).
 package materialize

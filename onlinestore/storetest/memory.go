@@ -1,0 +1,110 @@
+package storetest
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+)
+
+// Memory is an in-memory onlinestore.Store with the Redis store's semantics
+// (one hash per key, newer-wins unless Blind), for fast unit tests. FailAfter,
+// when positive, makes the FailAfter-th and later WriteView calls fail.
+type Memory struct {
+	Blind     bool
+	FailAfter int
+	Err       error
+
+	mu     sync.Mutex
+	writes int
+	hashes map[string]map[string]memValue // key -> view -> value
+}
+
+type memValue struct {
+	ts     time.Time
+	values [][]byte
+}
+
+// NewMemory returns an empty store.
+func NewMemory() *Memory { return &Memory{hashes: map[string]map[string]memValue{}} }
+
+// Keys counts the stored hashes.
+func (m *Memory) Keys() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.hashes)
+}
+
+// WriteView implements onlinestore.Store.
+func (m *Memory) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return onlinestore.WriteStats{}, err
+	}
+	m.writes++
+	if m.FailAfter > 0 && m.writes >= m.FailAfter {
+		return onlinestore.WriteStats{}, m.Err
+	}
+	var st onlinestore.WriteStats
+	for _, r := range rows {
+		h := m.hashes[string(r.Key)]
+		if h == nil {
+			h = map[string]memValue{}
+			m.hashes[string(r.Key)] = h
+		}
+		if cur, ok := h[v.Name]; ok && !m.Blind && !r.EventTS.Truncate(time.Microsecond).After(cur.ts) {
+			st.SkippedOlder++
+			continue
+		}
+		vals := make([][]byte, len(r.Values))
+		for i, b := range r.Values {
+			vals[i] = append([]byte(nil), b...)
+		}
+		h[v.Name] = memValue{ts: r.EventTS.Truncate(time.Microsecond), values: vals}
+		st.Written++
+	}
+	return st, nil
+}
+
+// ReadViews implements onlinestore.Store.
+func (m *Memory) ReadViews(_ context.Context, keys [][]byte, views []onlinestore.View) ([][]onlinestore.FeatureRow, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([][]onlinestore.FeatureRow, len(keys))
+	for i, k := range keys {
+		out[i] = make([]onlinestore.FeatureRow, len(views))
+		for j, v := range views {
+			row := onlinestore.FeatureRow{Values: make([][]byte, len(v.Features))}
+			if cur, ok := m.hashes[string(k)][v.Name]; ok {
+				row.Found, row.EventTS = true, cur.ts
+				copy(row.Values, cur.values)
+			}
+			out[i][j] = row
+		}
+	}
+	return out, nil
+}
+
+// DeleteView implements onlinestore.Store.
+func (m *Memory) DeleteView(_ context.Context, v onlinestore.View) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	prefix := string(onlinestore.NewKeyEncoder(v.JoinKeys, 3).Prefix())
+	var n int64
+	for k, h := range m.hashes {
+		if _, ok := h[v.Name]; ok && strings.HasPrefix(k, prefix) {
+			delete(h, v.Name)
+			if len(h) == 0 {
+				delete(m.hashes, k)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Close implements onlinestore.Store.
+func (m *Memory) Close() error { return nil }
