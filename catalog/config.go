@@ -22,6 +22,7 @@ type Config struct {
 	Dialect   string // sql only
 	Warehouse string
 	Props     map[string]string // catalog_properties, plus the token read from token_env_var
+	Endpoint  string            // as the source wrote it, for messages
 }
 
 // secretProps are property names whose values never appear in output.
@@ -47,7 +48,14 @@ func (c Config) Key() string {
 
 // String describes the catalog for errors and logs, with secrets removed.
 func (c Config) String() string {
-	return fmt.Sprintf("%s catalog %q at %s", c.Type, c.Name, redactURI(c.URI))
+	at := c.Endpoint
+	if at == "" {
+		at = c.URI
+	}
+	if at == "" {
+		at = c.Warehouse
+	}
+	return fmt.Sprintf("%s catalog %q at %s", c.Type, c.Name, redactURI(at))
 }
 
 func redactURI(s string) string {
@@ -69,7 +77,7 @@ func ConfigFor(src *registry.DataSource, repoDir string, lookupEnv func(string) 
 	if o == nil {
 		return Config{}, fmt.Errorf("data source %q is not an Iceberg source", src.Name)
 	}
-	c := Config{Type: o.CatalogType, Name: o.CatalogName, URI: o.Endpoint, Warehouse: o.Warehouse, Props: maps.Clone(o.CatalogProperties)}
+	c := Config{Type: o.CatalogType, Name: o.CatalogName, URI: o.Endpoint, Endpoint: o.Endpoint, Warehouse: o.Warehouse, Props: maps.Clone(o.CatalogProperties)}
 	if c.Props == nil {
 		c.Props = map[string]string{}
 	}

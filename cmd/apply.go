@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 )
@@ -76,11 +77,42 @@ func runApply(ctx context.Context, e *Env, opts *ApplyOptions) error {
 		return fmt.Errorf("apply: %w", err)
 	}
 	plan.Registry = displayPath(cfg.Dir, store.Path)
-	for _, fv := range plan.RemovedViews {
-		// Deleting online rows lands with the online store (issue #4).
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("feature view %q was removed from the registry; its online rows were not deleted", fv.Name))
+	cleanErr := e.deleteRemovedViews(ctx, cfg, plan)
+	if err := e.Printer.Summary("apply", plan, func() error { return plan.WriteText(e.IO.Out) }); err != nil {
+		return err
 	}
-	return e.Printer.Summary("apply", plan, func() error { return plan.WriteText(e.IO.Out) })
+	return cleanErr
+}
+
+// deleteRemovedViews removes the online rows of views apply removed, as Feast
+// does (redis with full_scan_for_deletion).
+func (e *Env) deleteRemovedViews(ctx context.Context, cfg *registry.Config, plan *registry.Plan) error {
+	if !plan.Applied || len(plan.RemovedViews) == 0 {
+		return nil
+	}
+	if cfg.OnlineStore.Type != registry.OnlineStoreRedis || !cfg.OnlineStore.Redis.FullScanForDeletion {
+		for _, fv := range plan.RemovedViews {
+			plan.Warnings = append(plan.Warnings, fmt.Sprintf("feature view %q was removed from the registry; its online rows were left in the %s online store", fv.Name, cfg.OnlineStore.Type))
+		}
+		return nil
+	}
+	online, err := e.openOnlineStore(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("the registry was updated, but the online rows of the removed feature views were not deleted: %w", err)
+	}
+	defer online.Close()
+	for _, fv := range plan.RemovedViews {
+		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
+		for _, f := range fv.Features {
+			v.Features = append(v.Features, f.Name)
+		}
+		n, err := online.DeleteView(ctx, v)
+		if err != nil {
+			return fmt.Errorf("the registry was updated, but: %w", err)
+		}
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("deleted the online rows of removed feature view %q from %d entities", fv.Name, n))
+	}
+	return nil
 }
 
 // definitionFiles expands --definitions (files or folders) or searches the repository.

@@ -32,9 +32,7 @@ type PartialError struct {
 	Err    error
 }
 
-func (p *PartialError) Error() string {
-	return fmt.Sprintf("%d feature view(s) failed: %v", len(p.Failed), p.Err)
-}
+func (p *PartialError) Error() string { return p.Err.Error() }
 func (p *PartialError) Unwrap() error { return p.Err }
 
 // errNotBuilt is returned by commands whose implementation has not landed yet.

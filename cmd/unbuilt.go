@@ -16,26 +16,6 @@ func notBuilt(name string, issue int) func(*cobra.Command, []string) error {
 	}
 }
 
-func newMaterializeCmd(e *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:         "materialize START END",
-		Short:       "Materialize the window [START, END] of every online feature view into the online store",
-		Args:        exactArgs("START", "END"),
-		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt("materialize", 4),
-	}
-}
-
-func newMaterializeIncrementalCmd(e *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:         "materialize-incremental END",
-		Short:       "Materialize each online feature view from its last materialized time to END",
-		Args:        exactArgs("END"),
-		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt("materialize-incremental", 4),
-	}
-}
-
 func newPushCmd(e *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:         "push PUSH_SOURCE",

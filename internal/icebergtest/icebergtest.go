@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -35,6 +36,9 @@ func (c *Catalog) Endpoint() string { return "sqlite:///" + c.DB }
 func NewCatalog(t testing.TB, dir, name string) *Catalog {
 	t.Helper()
 	c := &Catalog{Name: name, DB: filepath.Join(dir, "catalog.db"), Warehouse: "file://" + filepath.Join(dir, "warehouse")}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("sqlite", "file:"+c.DB+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)

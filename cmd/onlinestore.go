@@ -1,0 +1,31 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
+	"github.com/feast-go/feast-go/registry"
+)
+
+// openOnlineStore opens the feature_store.yaml's online store for writing.
+func (e *Env) openOnlineStore(ctx context.Context, cfg *registry.Config) (onlinestore.Store, error) {
+	o := cfg.OnlineStore
+	switch o.Type {
+	case registry.OnlineStoreRedis:
+		ttl := time.Duration(o.Redis.KeyTTLSeconds) * time.Second
+		e.Log.Debug("opening online store", "redis", o.Redis)
+		return redisstore.Open(ctx, o.Redis, redisstore.Options{
+			Project: cfg.Project, KeyTTL: ttl, SkipDedup: o.Redis.SkipDedup,
+			PoolSize:     e.V.GetInt("write-connections") + 2,
+			PipelineSize: e.V.GetInt("pipeline-size"),
+		})
+	case registry.OnlineStoreSQLite:
+		return nil, fmt.Errorf("online store sqlite (%s): %w (tracked in issue #8); use a redis online store", o.SQLite.Path, errNotBuilt)
+	case "":
+		return nil, fmt.Errorf("%s: the online store is disabled (online_store: null)", cfg.Path)
+	}
+	return nil, fmt.Errorf("%s: online store type %q is not supported by feast-go; expected redis or sqlite", cfg.Path, o.Type)
+}

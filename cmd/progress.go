@@ -1,0 +1,80 @@
+package cmd
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/feast-go/feast-go/materialize"
+	"github.com/schollz/progressbar/v3"
+)
+
+// progress renders materialization counters on stderr, only when stderr is a
+// terminal and neither --quiet nor --json is set. Workers update atomic
+// counters; one goroutine draws.
+type progress struct {
+	on    bool
+	bar   *progressbar.ProgressBar
+	mu    sync.Mutex
+	views []*materialize.ViewProgress
+	done  chan struct{}
+	wg    sync.WaitGroup
+}
+
+func (e *Env) newProgress(what string) *progress {
+	p := &progress{on: e.IO.StderrTTY && !e.Global.Quiet && !e.Global.JSON, done: make(chan struct{})}
+	if p.on {
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(e.IO.ErrOut),
+			progressbar.OptionSetDescription(what),
+			progressbar.OptionSpinnerType(14),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+		)
+	}
+	return p
+}
+
+func (p *progress) track(v *materialize.ViewProgress) {
+	p.mu.Lock()
+	p.views = append(p.views, v)
+	p.mu.Unlock()
+}
+
+func (p *progress) start() {
+	if !p.on {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case <-t.C:
+				var rows, written, entities int64
+				p.mu.Lock()
+				for _, v := range p.views {
+					rows += v.RowsScanned.Load()
+					written += v.EntitiesWritten.Load()
+					entities += v.Entities.Load()
+				}
+				n := len(p.views)
+				p.mu.Unlock()
+				p.bar.Describe(fmt.Sprintf("materialize: %d view(s), %d rows read, %d/%d entities written", n, rows, written, entities))
+				_ = p.bar.Add(0)
+			}
+		}
+	}()
+}
+
+func (p *progress) stop() {
+	close(p.done)
+	p.wg.Wait()
+	if p.on {
+		_ = p.bar.Finish()
+	}
+}
