@@ -1,12 +1,21 @@
 """Creates the drivers test repository's Iceberg tables with pyiceberg (a second
 Iceberg implementation beside iceberg-go): SQL catalog "local" on
-REPO/data/catalog.db, warehouse REPO/data/warehouse, empty tables. Feast's `feast apply` loads every IcebergSource's table, so
-the interop tests run this first.
+REPO/data/catalog.db, warehouse REPO/data/warehouse. `feast apply` loads every
+IcebergSource's table, so the interop tests run this first.
 
-Usage: python make_tables.py REPO_DIR
+With --rows, the tables get deterministic rows covering what byte
+compatibility must survive: nulls and NaN, unicode strings, duplicate event
+times broken by the created time, rows exactly on the window edges
+(2026-10-01T00:00:00Z and 2026-10-03T00:00:00Z) and rows outside them.
+
+Usage: python make_tables.py REPO_DIR [--rows]
 """
 import argparse
+import math
 import os
+from datetime import datetime, timedelta, timezone
+
+import pyarrow as pa
 
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError
@@ -34,6 +43,7 @@ CUSTOMER_PROFILE = Schema(
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("repo")
+    ap.add_argument("--rows", action="store_true")
     args = ap.parse_args()
     data = os.path.abspath(os.path.join(args.repo, "data"))
     os.makedirs(os.path.join(data, "warehouse"), exist_ok=True)
@@ -42,8 +52,47 @@ def main():
         cat.create_namespace("feast")
     except NamespaceAlreadyExistsError:
         pass
+    tables = {}
     for name, schema in (("driver_stats", DRIVER_STATS), ("customer_profile", CUSTOMER_PROFILE)):
-        cat.create_table_if_not_exists(f"feast.{name}", schema=schema)
+        tables[name] = cat.create_table_if_not_exists(f"feast.{name}", schema=schema)
+    if args.rows:
+        tables["driver_stats"].append(driver_rows(tables["driver_stats"].schema().as_arrow()))
+        tables["customer_profile"].append(customer_rows(tables["customer_profile"].schema().as_arrow()))
+
+
+START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+END = datetime(2026, 10, 3, tzinfo=timezone.utc)
+
+
+def driver_rows(schema):
+    rows = []
+    for d in range(40):
+        for h in range(0, 49, 6):  # 2026-10-01T00:00 .. 2026-10-03T00:00 inclusive, every 6 hours
+            ts = START + timedelta(hours=h)
+            rows.append(dict(driver_id=1000 + d, conv_rate=(d * 7 + h) % 100 / 100.0, acc_rate=d / 3.0,
+                             avg_daily_trips=d * 10 + h, event_timestamp=ts, created=(ts + timedelta(minutes=1)).replace(tzinfo=None)))
+    # Ties on the event time, broken by the created time (the later created wins).
+    last = END
+    rows.append(dict(driver_id=1001, conv_rate=0.99, acc_rate=1.5, avg_daily_trips=-1, event_timestamp=last,
+                     created=(last + timedelta(hours=1)).replace(tzinfo=None)))
+    rows.append(dict(driver_id=1001, conv_rate=0.01, acc_rate=0.5, avg_daily_trips=-2, event_timestamp=last,
+                     created=(last - timedelta(hours=1)).replace(tzinfo=None)))
+    # Nulls and NaN.
+    rows.append(dict(driver_id=2000, conv_rate=None, acc_rate=math.nan, avg_daily_trips=None, event_timestamp=START + timedelta(hours=3), created=None))
+    # Outside the window: never written.
+    rows.append(dict(driver_id=3000, conv_rate=0.5, acc_rate=0.5, avg_daily_trips=5, event_timestamp=END + timedelta(seconds=1), created=None))
+    rows.append(dict(driver_id=3001, conv_rate=0.5, acc_rate=0.5, avg_daily_trips=5, event_timestamp=START - timedelta(seconds=1), created=None))
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def customer_rows(schema):
+    tiers = ["gold", "silver", "été 😀", ""]
+    rows = []
+    for c in range(30):
+        rows.append(dict(customer_id=f"c{c}", age=20 + c, tier=tiers[c % 4], tags=[f"t{c}", "ü"] if c % 3 else None,
+                         event_timestamp=START + timedelta(hours=c)))
+    rows.append(dict(customer_id="cé😀", age=None, tier=None, tags=[], event_timestamp=END))
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,37 @@
+"""Prints, as JSON, what Feast 0.67's get_online_features returns for the
+drivers repository: every feature of every view, for a fixed list of entities
+(present, tied, null-valued, outside the window, unknown), through the regular
+per-view path. Usage: python read_online.py REPO_DIR"""
+import json
+import math
+import sys
+
+from feast import FeatureStore
+
+DRIVERS = [1000, 1001, 1017, 2000, 3000, 3001, 99999]
+CUSTOMERS = ["c0", "c1", "c2", "c3", "c\u00e9\U0001F600", "nobody"]
+
+
+def clean(v):
+    if isinstance(v, float) and math.isnan(v):
+        return "NaN"
+    if isinstance(v, bytes):
+        return v.hex()
+    return v
+
+
+def main(repo):
+    fs = FeatureStore(repo_path=repo)
+    out = {}
+    for name, feats, rows in (
+        ("drivers", ["driver_hourly_stats:conv_rate", "driver_hourly_stats:acc_rate", "driver_hourly_stats:avg_daily_trips",
+                     "driver_fresh_stats:conv_rate"], [{"driver_id": d} for d in DRIVERS]),
+        ("customers", ["customer_profile:age", "customer_profile:tier", "customer_profile:tags"], [{"customer_id": c} for c in CUSTOMERS]),
+    ):
+        resp = fs.get_online_features(features=feats, entity_rows=rows, full_feature_names=True).to_dict()
+        out[name] = {k: [clean(v) for v in vs] for k, vs in resp.items()}
+    json.dump(out, sys.stdout, sort_keys=True, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
