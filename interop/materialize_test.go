@@ -212,7 +212,6 @@ func union(a, b map[string]string) []string {
 	return out
 }
 
-
 func TestMain(m *testing.M) {
 	_ = os.Setenv("FEAST_USAGE", "False") // no usage telemetry from Feast
 	os.Exit(m.Run())
