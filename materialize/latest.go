@@ -2,6 +2,7 @@ package materialize
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"fmt"
 	"time"
 
@@ -11,28 +12,41 @@ import (
 	"github.com/feast-go/feast-go/registry"
 )
 
-// entry is one entity's latest row: times as Unix nanoseconds and the
-// serialized Values, each preceded by its length as a uvarint.
-type entry struct {
+// slot is one entity's latest row: times as Unix nanoseconds, and where its
+// key and its serialized Values (each preceded by its length as a uvarint)
+// sit in the arenas.
+type slot struct {
 	event, created int64
-	vals           []byte
+	key, val       int64 // arena addresses
+	keyLen         int32
+	valLen, valCap int32
 }
 
-// latest keeps the newest row per entity key (event time, then created time),
-// with memory proportional to the distinct entities, not the rows scanned.
+// latest keeps the newest row per entity key (event time, then created time).
+// Its memory is proportional to the distinct entities, not the rows scanned,
+// and none of it holds pointers, so the garbage collector never scans it: a
+// hash index, slots in fixed blocks, and keys and values in fixed arena
+// blocks (nothing is copied when they grow; a newer row of the same size
+// overwrites the old one in place).
 type latest struct {
 	view    *registry.FeatureView
 	cols    catalog.Columns
 	keyEnc  *onlinestore.KeyEncoder
 	version int
-	rows    map[string]*entry
+
+	seed     maphash.Seed
+	index    map[uint64]int32 // key hash -> slot
+	overflow map[string]int32 // keys whose hash another key already holds
+	slots    blocks[slot]
+	keys     arena
+	vals     arena
 
 	scanned, nullKeys int64
 	keyBuf, valBuf    []byte
 }
 
 func newLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *latest {
-	return &latest{view: fv, cols: cols, version: version, rows: map[string]*entry{},
+	return &latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(), index: map[uint64]int32{},
 		keyEnc: onlinestore.NewKeyEncoder(fv.JoinKeys(), version)}
 }
 
@@ -106,9 +120,13 @@ func (l *latest) add(rec arrow.RecordBatch) error {
 		if cr.IsZero() {
 			created = 0
 		}
-		cur, seen := l.rows[string(l.keyBuf)]
-		if seen && (event < cur.event || (event == cur.event && created <= cur.created)) {
-			continue
+		h := maphash.Bytes(l.seed, l.keyBuf)
+		idx, seen := l.lookup(h, l.keyBuf)
+		if seen {
+			cur := l.slots.at(idx)
+			if event < cur.event || (event == cur.event && created <= cur.created) {
+				continue
+			}
 		}
 		l.valBuf = l.valBuf[:0]
 		for j, enc := range encs {
@@ -123,35 +141,78 @@ func (l *latest) add(rec arrow.RecordBatch) error {
 			copy(l.valBuf[start+hdr:], l.valBuf[start+binary.MaxVarintLen32:])
 			l.valBuf = l.valBuf[:start+hdr+body]
 		}
-		if !seen {
-			cur = &entry{}
-			l.rows[string(l.keyBuf)] = cur
-		}
-		cur.event, cur.created = event, created
-		cur.vals = append(cur.vals[:0], l.valBuf...)
+		l.keep(h, idx, seen, event, created)
 	}
 	l.scanned += int64(n)
 	return nil
 }
 
-// chunks hands the kept entries to fn as store rows, size at a time, building
-// each chunk only when it is handed over (values slice the entries).
+// lookup finds the slot of key (hash h).
+func (l *latest) lookup(h uint64, key []byte) (int32, bool) {
+	if idx, ok := l.index[h]; ok {
+		s := l.slots.at(idx)
+		if string(l.keys.bytes(s.key, int(s.keyLen))) == string(key) {
+			return idx, true
+		}
+		idx, ok := l.overflow[string(key)]
+		return idx, ok
+	}
+	return 0, false
+}
+
+// keep stores valBuf as the row of keyBuf (slot idx when seen).
+func (l *latest) keep(h uint64, idx int32, seen bool, event, created int64) {
+	n := int32(len(l.valBuf))
+	if !seen {
+		idx = int32(l.slots.len())
+		l.slots.add(slot{event: event, created: created, key: l.keys.add(l.keyBuf), keyLen: int32(len(l.keyBuf)),
+			val: l.vals.add(l.valBuf), valLen: n, valCap: n})
+		if _, taken := l.index[h]; taken {
+			if l.overflow == nil {
+				l.overflow = map[string]int32{}
+			}
+			l.overflow[string(l.keyBuf)] = idx
+		} else {
+			l.index[h] = idx
+		}
+		return
+	}
+	s := l.slots.at(idx)
+	s.event, s.created, s.valLen = event, created, n
+	if n <= s.valCap { // same-size rows (fixed-width types) overwrite in place
+		copy(l.vals.bytes(s.val, int(n)), l.valBuf)
+		return
+	}
+	s.val, s.valCap = l.vals.add(l.valBuf), n
+}
+
+// entities is how many distinct entities were kept.
+func (l *latest) entities() int { return l.slots.len() }
+
+// chunks hands the kept rows to fn as store rows, size at a time, building
+// each chunk only when it is handed over. Keys and values point into the
+// arenas, which no longer change once the scan is done.
 func (l *latest) chunks(size int, fn func([]onlinestore.Row) error) error {
+	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
-	for k, e := range l.rows {
-		r := onlinestore.Row{Key: []byte(k), EventTS: time.Unix(0, e.event).UTC(), Values: make([][]byte, 0, len(l.cols.Features))}
-		b := e.vals
-		for range l.cols.Features {
+	values := make([][]byte, 0, size*nf)
+	for i := range l.slots.len() {
+		s := l.slots.at(int32(i))
+		b := l.vals.bytes(s.val, int(s.valLen))
+		start := len(values)
+		for range nf {
 			n, m := binary.Uvarint(b)
-			r.Values = append(r.Values, b[m:m+int(n)])
+			values = append(values, b[m:m+int(n)])
 			b = b[m+int(n):]
 		}
-		chunk = append(chunk, r)
+		chunk = append(chunk, onlinestore.Row{Key: l.keys.bytes(s.key, int(s.keyLen)), EventTS: time.Unix(0, s.event).UTC(),
+			Values: values[start:len(values):len(values)]})
 		if len(chunk) == size {
 			if err := fn(chunk); err != nil {
 				return err
 			}
 			chunk = make([]onlinestore.Row, 0, size)
+			values = make([][]byte, 0, size*nf)
 		}
 	}
 	if len(chunk) > 0 {
@@ -159,3 +220,48 @@ func (l *latest) chunks(size int, fn func([]onlinestore.Row) error) error {
 	}
 	return nil
 }
+
+const blockBytes = 4 << 20
+
+// arena stores byte strings in fixed 4 MiB blocks; an address is
+// block*blockBytes + offset. Blocks never move.
+type arena struct{ blocks [][]byte }
+
+func (a *arena) add(b []byte) int64 {
+	last := len(a.blocks) - 1
+	if last < 0 || cap(a.blocks[last])-len(a.blocks[last]) < len(b) {
+		if len(b) > blockBytes {
+			panic(fmt.Sprintf("materialize: a %d-byte row does not fit an arena block", len(b)))
+		}
+		a.blocks = append(a.blocks, make([]byte, 0, blockBytes))
+		last++
+	}
+	off := len(a.blocks[last])
+	a.blocks[last] = append(a.blocks[last], b...)
+	return int64(last)*blockBytes + int64(off)
+}
+
+func (a *arena) bytes(addr int64, n int) []byte {
+	blk, off := addr/blockBytes, addr%blockBytes
+	return a.blocks[blk][off : off+int64(n) : off+int64(n)]
+}
+
+// blocks is a growable slice in fixed blocks: growth never copies.
+type blocks[T any] struct {
+	list [][]T
+	n    int
+}
+
+const blockLen = 1 << 16
+
+func (b *blocks[T]) add(v T) {
+	if b.n%blockLen == 0 {
+		b.list = append(b.list, make([]T, 0, blockLen))
+	}
+	last := len(b.list) - 1
+	b.list[last] = append(b.list[last], v)
+	b.n++
+}
+
+func (b *blocks[T]) at(i int32) *T { return &b.list[int(i)/blockLen][int(i)%blockLen] }
+func (b *blocks[T]) len() int      { return b.n }

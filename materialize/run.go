@@ -173,7 +173,7 @@ func (r *Runner) runView(ctx context.Context, task Task, log *slog.Logger) (View
 			return res, err
 		}
 	}
-	res.RowsScanned, res.NullKeys, res.Entities = lt.scanned, lt.nullKeys, int64(len(lt.rows))
+	res.RowsScanned, res.NullKeys, res.Entities = lt.scanned, lt.nullKeys, int64(lt.entities())
 	prog.Entities.Store(res.Entities)
 	log.Debug("scanned", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
 
