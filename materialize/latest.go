@@ -2,8 +2,8 @@ package materialize
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"fmt"
+	"hash/maphash"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
