@@ -140,9 +140,9 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	return sum, nil
 }
 
-func (r *Runner) runView(ctx context.Context, task Task, log *slog.Logger) (ViewResult, error) {
+func (r *Runner) runView(ctx context.Context, task Task, log *slog.Logger) (res ViewResult, err error) {
 	fv := task.View
-	res := ViewResult{View: fv.Name, Start: task.Start, End: task.End}
+	res = ViewResult{View: fv.Name, Start: task.Start, End: task.End}
 	began := time.Now()
 	defer func() { res.Seconds = time.Since(began).Seconds() }()
 	prog := &ViewProgress{View: fv.Name}
