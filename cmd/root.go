@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -144,6 +145,7 @@ func (e *Env) setup(c *cobra.Command) error {
 		return err
 	}
 	e.Log = log
+	redisstore.SetLogger(log)
 	e.Printer = &Printer{IO: e.IO, JSON: e.Global.JSON, Quiet: e.Global.Quiet}
 	return nil
 }

@@ -283,3 +283,37 @@ func RedisCluster(t testing.TB) []string {
 	t.Fatal("Redis Cluster did not reach cluster_state:ok")
 	return nil
 }
+
+// RedisSentinel starts a redis-server and one sentinel monitoring it under the
+// master name "mymaster"; it returns the sentinel's address.
+func RedisSentinel(t testing.TB) string {
+	t.Helper()
+	master := Redis(t)
+	dir := t.TempDir()
+	port := FreePort(t)
+	conf := filepath.Join(dir, "sentinel.conf")
+	host, mport, _ := strings.Cut(master, ":")
+	body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster %s %s 1\n", port, dir, host, mport)
+	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("redis-server", conf, "--sentinel")
+	logf, _ := os.Create(filepath.Join(dir, "sentinel.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start sentinel: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, _ := exec.Command("redis-cli", "-p", fmt.Sprint(port), "sentinel", "get-master-addr-by-name", "mymaster").Output()
+		if strings.Contains(string(out), mport) {
+			return addr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("sentinel did not report the master:\n%s", out)
+	return ""
+}

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,4 +90,20 @@ func TestUnreachable(t *testing.T) {
 	if strings.Contains(err.Error(), "topsecret") {
 		t.Errorf("error leaks the password: %v", err)
 	}
+}
+
+func TestConformanceSentinel(t *testing.T) {
+	SetLogger(slog.New(slog.DiscardHandler))
+	sentinel := testenv.RedisSentinel(t)
+	db := 0
+	storetest.Run(t, func(t *testing.T, blind bool) onlinestore.Store {
+		db++
+		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis_sentinel", SentinelMaster: "mymaster",
+			ConnectionString: sentinel + ",db=" + itoa(db)}, Options{Project: "proj", SkipDedup: blind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
 }
