@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	goredis "github.com/redis/go-redis/v9"
@@ -22,7 +23,7 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 		fn := onlinestore.FieldName(v.Name, f)
 		fields = append(fields, string(fn[:]))
 	}
-	var touched int64
+	var touched atomic.Int64 // cluster masters are scanned concurrently
 	scanNode := func(ctx context.Context, c goredis.UniversalClient) error {
 		var cursor uint64
 		for {
@@ -31,7 +32,7 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 				return err
 			}
 			n, err := s.deleteFrom(ctx, c, keys, tsField, fields)
-			touched += n
+			touched.Add(n)
 			if err != nil {
 				return err
 			}
@@ -47,9 +48,9 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 		err = scanNode(ctx, s.c)
 	}
 	if err != nil {
-		return touched, fmt.Errorf("feature view %q: delete online rows: %w", v.Name, err)
+		return touched.Load(), fmt.Errorf("feature view %q: delete online rows: %w", v.Name, err)
 	}
-	return touched, nil
+	return touched.Load(), nil
 }
 
 func (s *Store) deleteFrom(ctx context.Context, c goredis.UniversalClient, keys []string, tsField string, fields []string) (int64, error) {
