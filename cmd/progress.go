@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,16 +56,14 @@ func (p *progress) start() {
 			case <-p.done:
 				return
 			case <-t.C:
-				var rows, written, entities int64
 				p.mu.Lock()
+				parts := make([]string, 0, len(p.views))
 				for _, v := range p.views {
-					rows += v.RowsScanned.Load()
-					written += v.EntitiesWritten.Load()
-					entities += v.Entities.Load()
+					parts = append(parts, fmt.Sprintf("%s: %d rows read, %d/%d entities written",
+						v.View, v.RowsScanned.Load(), v.EntitiesWritten.Load(), v.Entities.Load()))
 				}
-				n := len(p.views)
 				p.mu.Unlock()
-				p.bar.Describe(fmt.Sprintf("materialize: %d view(s), %d rows read, %d/%d entities written", n, rows, written, entities))
+				p.bar.Describe(strings.Join(parts, " | "))
 				_ = p.bar.Add(0)
 			}
 		}
