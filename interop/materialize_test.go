@@ -159,19 +159,10 @@ func describeKeys(keys []string) []string {
 }
 
 func describeKey(k string) string {
-	i := strings.LastIndex(k, "drivers")
-	if i < 0 {
-		return fmt.Sprintf("%q", k)
+	if i := strings.LastIndex(k, "drivers"); i >= 0 {
+		return onlinestore.DescribeKey([]byte(k[:i]))
 	}
-	keys, vals, err := onlinestore.DecodeEntityKey([]byte(k[:i]))
-	if err != nil {
-		return fmt.Sprintf("%q", k)
-	}
-	parts := make([]string, len(keys))
-	for j := range keys {
-		parts[j] = keys[j] + "=" + strings.TrimSpace(prototext.Format(vals[j]))
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	return fmt.Sprintf("%q", k)
 }
 
 func describeValue(name, v string) string {

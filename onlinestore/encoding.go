@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/feast-go/feast-go/registry/feastpb"
@@ -242,4 +243,31 @@ func (r *reader) bytes(n uint32) []byte {
 	out := r.b[r.off : r.off+int(n)]
 	r.off += int(n)
 	return out
+}
+
+// DescribeKey renders a version-3 serialized entity key for people:
+// {customer_id="c1", driver_id=1001}.
+func DescribeKey(key []byte) string {
+	keys, vals, err := DecodeEntityKey(key)
+	if err != nil {
+		return fmt.Sprintf("%x", key)
+	}
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		var v string
+		switch x := vals[i].GetVal().(type) {
+		case *feastpb.Value_StringVal:
+			v = fmt.Sprintf("%q", x.StringVal)
+		case *feastpb.Value_BytesVal:
+			v = fmt.Sprintf("0x%x", x.BytesVal)
+		case *feastpb.Value_Int32Val:
+			v = fmt.Sprint(x.Int32Val)
+		case *feastpb.Value_Int64Val:
+			v = fmt.Sprint(x.Int64Val)
+		case *feastpb.Value_UnixTimestampVal:
+			v = time.Unix(x.UnixTimestampVal, 0).UTC().Format(time.RFC3339)
+		}
+		parts[i] = k + "=" + v
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -58,3 +58,9 @@ type Store interface {
 
 // ErrConnection is a store that could not be reached or dropped the connection.
 var ErrConnection = errors.New("online store connection failed")
+
+// KeyScanner is a store that can list the entity keys of a set of join keys
+// (serialized, without the project), in batches.
+type KeyScanner interface {
+	ScanKeys(ctx context.Context, joinKeys []string, fn func(keys [][]byte) error) error
+}

@@ -1,3 +1,12 @@
-// Package precompute will build, fingerprint and read precomputed feature
-// vectors per FeatureService. Not built yet: tracked in issue #5.
+// Package precompute builds and reads Feast's precomputed feature vectors: for
+// a FeatureService with precompute_online, one blob per entity holding every
+// feature of the service, stored exactly where Feast 0.67 stores it (synthetic
+// view "__precomputed__<service>", field "vector", a Value whose bytes_val is a
+// serialized feast.core.PrecomputedFeatureVector), so Feast's servers read it.
+//
+// feast-go adds a schema fingerprint in field 1000 of the blob (fixed64; Feast's
+// parser keeps it as an unknown field and ignores it): the first 8 bytes of
+// SHA-256 over the service's feature names and value types, sorted by name.
+// The Reader compares it with the registry and refuses stale vectors instead of
+// returning misaligned values.
 package precompute

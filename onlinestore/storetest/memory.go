@@ -24,7 +24,7 @@ type Memory struct {
 
 type memValue struct {
 	ts     time.Time
-	values [][]byte
+	values map[string][]byte // feature -> serialized Value
 }
 
 // NewMemory returns an empty store.
@@ -59,9 +59,9 @@ func (m *Memory) WriteView(ctx context.Context, v onlinestore.View, rows []onlin
 			st.SkippedOlder++
 			continue
 		}
-		vals := make([][]byte, len(r.Values))
+		vals := map[string][]byte{}
 		for i, b := range r.Values {
-			vals[i] = append([]byte(nil), b...)
+			vals[v.Features[i]] = append([]byte(nil), b...)
 		}
 		h[v.Name] = memValue{ts: r.EventTS.Truncate(time.Microsecond), values: vals}
 		st.Written++
@@ -80,7 +80,9 @@ func (m *Memory) ReadViews(_ context.Context, keys [][]byte, views []onlinestore
 			row := onlinestore.FeatureRow{Values: make([][]byte, len(v.Features))}
 			if cur, ok := m.hashes[string(k)][v.Name]; ok {
 				row.Found, row.EventTS = true, cur.ts
-				copy(row.Values, cur.values)
+				for f, name := range v.Features {
+					row.Values[f] = cur.values[name]
+				}
 			}
 			out[i][j] = row
 		}

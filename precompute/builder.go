@@ -1,0 +1,139 @@
+package precompute
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/registry"
+)
+
+// Builder writes the vectors of precomputed services.
+type Builder struct {
+	Store     onlinestore.Store
+	Objects   *registry.Objects
+	BatchSize int // entities read and written per round trip; 0 = 500
+	Now       func() time.Time
+}
+
+// Stats count one service's rebuild.
+type Stats struct {
+	Service  string  `json:"service"`
+	Entities int64   `json:"entities"`
+	Written  int64   `json:"written"`
+	Skipped  int64   `json:"skipped"` // no data in any view, or nothing newer than --since
+	Seconds  float64 `json:"seconds"`
+}
+
+// plan resolves a service's schema, the views it reads, and its join keys.
+func (b *Builder) plan(fs *registry.FeatureService) (Schema, []onlinestore.View, []string, error) {
+	s := SchemaOf(fs)
+	var views []onlinestore.View
+	var joinKeys []string
+	for i, p := range fs.Projections {
+		fv, err := b.Objects.FeatureView(p.View)
+		if err != nil {
+			return s, nil, nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
+		}
+		if i == 0 {
+			joinKeys = fv.JoinKeys()
+		}
+		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
+		for _, f := range p.Features {
+			v.Features = append(v.Features, f.Name)
+		}
+		views = append(views, v)
+	}
+	if len(views) == 0 {
+		return s, nil, nil, fmt.Errorf("feature service %q has no feature views", fs.Name)
+	}
+	return s, views, joinKeys, nil
+}
+
+// Rebuild writes the vectors of fs for the given entity keys (serialized, in
+// the service's join keys), reading every view of an entity in one round trip
+// per batch. Entities with no data in any view get no vector; with since set,
+// entities whose every view is older than since are skipped.
+func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (Stats, error) {
+	began := time.Now()
+	st := Stats{Service: fs.Name}
+	s, views, joinKeys, err := b.plan(fs)
+	if err != nil {
+		return st, err
+	}
+	size := b.BatchSize
+	if size <= 0 {
+		size = 500
+	}
+	for from := 0; from < len(keys); from += size {
+		if err := b.rebuildBatch(ctx, &s, views, joinKeys, keys[from:min(from+size, len(keys))], since, &st); err != nil {
+			return st, err
+		}
+	}
+	st.Seconds = time.Since(began).Seconds()
+	return st, nil
+}
+
+// RebuildAll rebuilds every entity of the service's join keys found in the store.
+func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, since time.Time) (Stats, error) {
+	scanner, ok := b.Store.(onlinestore.KeyScanner)
+	if !ok {
+		return Stats{Service: fs.Name}, fmt.Errorf("feature service %q: the online store cannot list entity keys", fs.Name)
+	}
+	began := time.Now()
+	st := Stats{Service: fs.Name}
+	s, views, joinKeys, err := b.plan(fs)
+	if err != nil {
+		return st, err
+	}
+	err = scanner.ScanKeys(ctx, joinKeys, func(keys [][]byte) error {
+		return b.rebuildBatch(ctx, &s, views, joinKeys, keys, since, &st)
+	})
+	st.Seconds = time.Since(began).Seconds()
+	return st, err
+}
+
+func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinestore.View, joinKeys []string, keys [][]byte, since time.Time, st *Stats) error {
+	rows, err := b.Store.ReadViews(ctx, keys, views)
+	if err != nil {
+		return fmt.Errorf("feature service %q: %w", s.Service, err)
+	}
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	at := now().UTC()
+	out := make([]onlinestore.Row, 0, len(keys))
+	values := make([][]byte, 0, len(s.Names))
+	stamps := make([]ViewStamp, len(views))
+	for i, key := range keys {
+		st.Entities++
+		values = values[:0]
+		found, fresh := false, since.IsZero()
+		for j, r := range rows[i] {
+			stamps[j] = ViewStamp{Name: s.Projections[j].NameToUse(), TS: time.Unix(0, 0).UTC()} // Feast: epoch 0 for no data
+			if r.Found {
+				stamps[j].TS = r.EventTS
+			}
+			values = append(values, r.Values...)
+			found = found || r.Found
+			fresh = fresh || (r.Found && !r.EventTS.Before(since))
+		}
+		if !found || !fresh {
+			st.Skipped++
+			continue
+		}
+		blob := appendBlob(nil, s, values, stamps, at)
+		out = append(out, onlinestore.Row{Key: key, EventTS: at, Values: [][]byte{vectorValue(blob)}})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	w, err := b.Store.WriteView(ctx, StoreView(s.Service, joinKeys), out)
+	st.Written += w.Written
+	if err != nil {
+		return fmt.Errorf("feature service %q: write vectors: %w", s.Service, err)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package precompute
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/registry/feastpb"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// ViewPrefix names the synthetic feature view Feast stores a service's vectors under.
+const ViewPrefix = "__precomputed__"
+
+// VectorField is the synthetic view's only feature.
+const VectorField = "vector"
+
+// FingerprintField is the blob field number of feast-go's schema fingerprint.
+const FingerprintField = 1000
+
+// Schema is what a service's vectors hold, in blob order.
+type Schema struct {
+	Service     string
+	Names       []string // "<alias-or-view>__<feature>" in projection order
+	Types       []registry.ValueType
+	Projections []registry.Projection
+	Fingerprint uint64
+}
+
+// SchemaOf lays out a service's vectors as Feast does: projections in service
+// order, each projection's features in order, always full names.
+func SchemaOf(fs *registry.FeatureService) Schema {
+	s := Schema{Service: fs.Name, Projections: fs.Projections}
+	for _, p := range fs.Projections {
+		for _, f := range p.Features {
+			s.Names = append(s.Names, p.NameToUse()+"__"+f.Name)
+			s.Types = append(s.Types, f.Type)
+		}
+	}
+	s.Fingerprint = fingerprint(s.Names, s.Types)
+	return s
+}
+
+func fingerprint(names []string, types []registry.ValueType) uint64 {
+	idx := make([]int, len(names))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case names[a] < names[b]:
+			return -1
+		case names[a] > names[b]:
+			return 1
+		}
+		return 0
+	})
+	h := sha256.New()
+	var buf [4]byte
+	for _, i := range idx {
+		binary.LittleEndian.PutUint32(buf[:], uint32(len(names[i])))
+		h.Write(buf[:])
+		h.Write([]byte(names[i]))
+		binary.LittleEndian.PutUint32(buf[:], uint32(types[i]))
+		h.Write(buf[:])
+	}
+	return binary.BigEndian.Uint64(h.Sum(nil)[:8])
+}
+
+// StoreView is the synthetic view a service's vectors are written to.
+func StoreView(service string, joinKeys []string) onlinestore.View {
+	return onlinestore.View{Name: ViewPrefix + service, JoinKeys: joinKeys, Features: []string{VectorField}}
+}
+
+// ViewStamp is one projection's event time in a blob (zero: no data).
+type ViewStamp struct {
+	Name string
+	TS   time.Time
+}
+
+// appendBlob serializes a PrecomputedFeatureVector as Feast's Python does
+// (fields in number order), values given as serialized Values, plus the
+// fingerprint field.
+func appendBlob(dst []byte, s *Schema, values [][]byte, stamps []ViewStamp, at time.Time) []byte {
+	for _, n := range s.Names {
+		dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+		dst = protowire.AppendString(dst, n)
+	}
+	for _, v := range values {
+		dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, v)
+	}
+	var ts []byte
+	for _, st := range stamps {
+		ts = onlinestore.AppendTimestamp(ts[:0], st.TS)
+		var msg []byte
+		msg = protowire.AppendTag(msg, 1, protowire.BytesType)
+		msg = protowire.AppendString(msg, st.Name)
+		msg = protowire.AppendTag(msg, 2, protowire.BytesType) // always set, as Feast's FeatureViewTimestamp
+		msg = protowire.AppendBytes(msg, ts)
+		dst = protowire.AppendTag(dst, 3, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, msg)
+	}
+	dst = protowire.AppendTag(dst, 4, protowire.BytesType)
+	dst = protowire.AppendBytes(dst, onlinestore.AppendTimestamp(nil, at))
+	dst = protowire.AppendTag(dst, FingerprintField, protowire.Fixed64Type)
+	return protowire.AppendFixed64(dst, s.Fingerprint)
+}
+
+// vectorValue wraps a blob as the Value Feast stores: bytes_val, field 1.
+func vectorValue(blob []byte) []byte {
+	v := protowire.AppendTag(nil, 1, protowire.BytesType)
+	return protowire.AppendBytes(v, blob)
+}
+
+// DecodeVector parses a stored vector Value.
+func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
+	var v feastpb.Value
+	if err := unmarshal(value, &v); err != nil {
+		return nil, fmt.Errorf("vector value: %w", err)
+	}
+	blob, ok := v.GetVal().(*feastpb.Value_BytesVal)
+	if !ok {
+		return nil, fmt.Errorf("vector value is not bytes_val")
+	}
+	var pv feastpb.PrecomputedFeatureVector
+	if err := unmarshal(blob.BytesVal, &pv); err != nil {
+		return nil, fmt.Errorf("vector blob: %w", err)
+	}
+	return &pv, nil
+}
