@@ -75,7 +75,7 @@ func TestRebuildAndReadFiveViews(t *testing.T) {
 	svc := o.FeatureServices[0]
 	store := storetest.NewMemory()
 	seed(t, store, o, 1, now.Add(-time.Minute))
-	seed(t, store, o, 2, now.Add(-2*time.Hour)) // v1 (ttl 1h) is too old for entity 2
+	seed(t, store, o, 2, now.Add(-2*time.Hour))    // v1 (ttl 1h) is too old for entity 2
 	seed(t, store, o, 3, now.Add(-time.Minute), 3) // entity 3 has no v3 data
 	b := &Builder{Store: store, Objects: o, Now: func() time.Time { return now }}
 	st, err := b.Rebuild(ctx, svc, [][]byte{key(t, 1), key(t, 2), key(t, 3), key(t, 9)}, time.Time{})
