@@ -137,13 +137,23 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 		Parallel: e.V.GetInt("parallel"),
 		Now:      e.Now, Log: e.Log,
 	}
+	touch := newTouched(objs)
+	runner.Written = touch.add
 	bar := e.newProgress("materialize")
 	runner.Progress = bar.track
 	bar.start()
 	sum, runErr := runner.Run(ctx, plan)
 	bar.stop()
+	var vecErr error
+	if ctx.Err() == nil {
+		// Vectors of the entities that landed, also after a partial run.
+		sum.Precompute, vecErr = touch.rebuild(ctx, objs, online, e.Now)
+	}
 	if err := e.printMaterializeSummary(sum); err != nil {
 		return err
+	}
+	if vecErr != nil && runErr == nil {
+		return &PartialError{Err: fmt.Errorf("feature rows landed, but rebuilding precomputed vectors failed: %w", vecErr)}
 	}
 	if runErr == nil || errors.Is(runErr, context.Canceled) {
 		return runErr
@@ -193,6 +203,9 @@ func (e *Env) printMaterializeSummary(sum *materialize.Summary) error {
 	}
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
+	}
+	for _, p := range sum.Precompute {
+		fmt.Fprintf(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", p.Service, p.Written, p.Entities, p.Seconds)
 	}
 	fmt.Fprintf(&b, "\n%d view(s) in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
 		len(sum.Views), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)

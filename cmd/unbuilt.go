@@ -26,15 +26,6 @@ func newPushCmd(e *Env) *cobra.Command {
 	}
 }
 
-func newPrecomputeCmd(e *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:         "precompute [SERVICE...]",
-		Short:       "Rebuild the precomputed feature vectors of feature services",
-		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt("precompute", 5),
-	}
-}
-
 func newBenchCmd(e *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:         "bench",

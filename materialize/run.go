@@ -11,6 +11,7 @@ import (
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 	"golang.org/x/sync/errgroup"
 )
@@ -32,6 +33,9 @@ type Runner struct {
 	Log        *slog.Logger
 	// Progress, when set, is called with every view's live counters once when the view starts.
 	Progress func(*ViewProgress)
+	// Written, when set, is called (from several goroutines) with the entity
+	// keys of every acknowledged write; the keys are only valid during the call.
+	Written func(view string, keys [][]byte)
 }
 
 // ViewProgress are one view's live counters (updated atomically while it runs).
@@ -61,11 +65,13 @@ type ViewResult struct {
 
 // Summary is a whole run.
 type Summary struct {
-	Views      []ViewResult  `json:"views"`
-	Skipped    []Skipped     `json:"skipped,omitempty"`
-	Catalog    catalog.Stats `json:"catalog"`
-	Seconds    float64       `json:"seconds"`
-	RowsPerSec float64       `json:"rows_per_second"`
+	Views   []ViewResult  `json:"views"`
+	Skipped []Skipped     `json:"skipped,omitempty"`
+	Catalog catalog.Stats `json:"catalog"`
+	// Precompute holds the vector rebuilds the caller ran after the views landed.
+	Precompute []precompute.Stats `json:"precompute,omitempty"`
+	Seconds    float64            `json:"seconds"`
+	RowsPerSec float64            `json:"rows_per_second"`
 }
 
 // Failed names the views that did not land.
@@ -228,6 +234,13 @@ func (r *Runner) write(ctx context.Context, fv *registry.FeatureView, lt *latest
 				prog.EntitiesWritten.Add(int64(len(rows)))
 				if err != nil {
 					return err
+				}
+				if r.Written != nil {
+					keys := make([][]byte, len(rows))
+					for i := range rows {
+						keys[i] = rows[i].Key
+					}
+					r.Written(fv.Name, keys)
 				}
 			}
 			return nil

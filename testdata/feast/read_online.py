@@ -30,6 +30,12 @@ def main(repo):
     ):
         resp = fs.get_online_features(features=feats, entity_rows=rows, full_feature_names=True).to_dict()
         out[name] = {k: [clean(v) for v in vs] for k, vs in resp.items()}
+    # The precomputed path: one vector per entity (Feast needs full names, and fails
+    # the whole request when one entity has no vector, so only known drivers).
+    svc = fs.get_feature_service("driver_activity")
+    resp = fs.get_online_features(features=svc, entity_rows=[{"driver_id": d} for d in (1017, 1000, 2000, 1001)],
+                                  full_feature_names=True).to_dict()
+    out["precomputed"] = {k: [clean(v) for v in vs] for k, vs in resp.items()}
     json.dump(out, sys.stdout, sort_keys=True, ensure_ascii=False)
 
 
