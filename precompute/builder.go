@@ -3,10 +3,12 @@ package precompute
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
+	"golang.org/x/sync/errgroup"
 )
 
 // Builder writes the vectors of precomputed services.
@@ -14,6 +16,7 @@ type Builder struct {
 	Store     onlinestore.Store
 	Objects   *registry.Objects
 	BatchSize int // entities read and written per round trip; 0 = 500
+	Workers   int // batches in flight at once; 0 = 4
 	Now       func() time.Time
 }
 
@@ -66,13 +69,52 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 	if size <= 0 {
 		size = 500
 	}
-	for from := 0; from < len(keys); from += size {
-		if err := b.rebuildBatch(ctx, &s, views, joinKeys, keys[from:min(from+size, len(keys))], since, &st); err != nil {
-			return st, err
+	err = b.parallel(ctx, &st, func(batches chan<- [][]byte) error {
+		for from := 0; from < len(keys); from += size {
+			select {
+			case batches <- keys[from:min(from+size, len(keys))]:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-	}
+		return nil
+	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
+		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
+	})
 	st.Seconds = time.Since(began).Seconds()
-	return st, nil
+	return st, err
+}
+
+// parallel runs work on the batches produce sends, Workers at a time, and sums the stats.
+func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(chan<- [][]byte) error,
+	work func(context.Context, [][]byte, *Stats) error) error {
+	workers := b.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	batches := make(chan [][]byte)
+	var mu sync.Mutex
+	for range workers {
+		g.Go(func() error {
+			for batch := range batches {
+				var st Stats
+				err := work(gctx, batch, &st)
+				mu.Lock()
+				total.Entities, total.Written, total.Skipped = total.Entities+st.Entities, total.Written+st.Written, total.Skipped+st.Skipped
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(batches)
+		return produce(batches)
+	})
+	return g.Wait()
 }
 
 // RebuildAll rebuilds every entity of the service's join keys found in the store.
@@ -87,8 +129,17 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	if err != nil {
 		return st, err
 	}
-	err = scanner.ScanKeys(ctx, joinKeys, func(keys [][]byte) error {
-		return b.rebuildBatch(ctx, &s, views, joinKeys, keys, since, &st)
+	err = b.parallel(ctx, &st, func(batches chan<- [][]byte) error {
+		return scanner.ScanKeys(ctx, joinKeys, func(keys [][]byte) error {
+			select {
+			case batches <- keys:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
+		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
 	})
 	st.Seconds = time.Since(began).Seconds()
 	return st, err
