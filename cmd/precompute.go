@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -102,10 +103,14 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 		return err
 	}
 	defer online.Close()
-	b := &precompute.Builder{Store: online, Objects: objs, Now: e.Now}
+	var done atomic.Int64
+	b := &precompute.Builder{Store: online, Objects: objs, Now: e.Now, Done: &done}
 	var stats []precompute.Stats
 	for _, fs := range services {
+		done.Store(0)
+		stop := e.counterLine("precompute "+fs.Name, &done)
 		st, err := b.RebuildAll(ctx, fs, since)
+		stop()
 		stats = append(stats, st)
 		if err != nil {
 			return err

@@ -4,11 +4,40 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feast-go/feast-go/materialize"
 	"github.com/schollz/progressbar/v3"
 )
+
+// counterLine shows one live counter on stderr (same terminal rules as
+// progress) until stop.
+func (e *Env) counterLine(label string, n *atomic.Int64) (stop func()) {
+	if !e.IO.StderrTTY || e.Global.Quiet || e.Global.JSON {
+		return func() {}
+	}
+	bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.IO.ErrOut), progressbar.OptionSpinnerType(14),
+		progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				bar.Describe(fmt.Sprintf("%s: %d entities", label, n.Load()))
+				_ = bar.Add(0)
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait(); _ = bar.Finish() }
+}
 
 // progress renders materialization counters on stderr, only when stderr is a
 // terminal and neither --quiet nor --json is set. Workers update atomic

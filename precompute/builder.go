@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -18,6 +19,8 @@ type Builder struct {
 	BatchSize int // entities read and written per round trip; 0 = 500
 	Workers   int // batches in flight at once; 0 = 4
 	Now       func() time.Time
+	// Done, when set, counts entities as their batches finish (for progress displays).
+	Done *atomic.Int64
 }
 
 // Stats count one service's rebuild.
@@ -103,6 +106,9 @@ func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(chan<
 				mu.Lock()
 				total.Entities, total.Written, total.Skipped = total.Entities+st.Entities, total.Written+st.Written, total.Skipped+st.Skipped
 				mu.Unlock()
+				if b.Done != nil {
+					b.Done.Add(st.Entities)
+				}
 				if err != nil {
 					return err
 				}
