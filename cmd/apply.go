@@ -90,7 +90,8 @@ func (e *Env) deleteRemovedViews(ctx context.Context, cfg *registry.Config, plan
 	if !plan.Applied || len(plan.RemovedViews) == 0 {
 		return nil
 	}
-	if cfg.OnlineStore.Type != registry.OnlineStoreRedis || !cfg.OnlineStore.Redis.FullScanForDeletion {
+	redisScan := cfg.OnlineStore.Type == registry.OnlineStoreRedis && cfg.OnlineStore.Redis.FullScanForDeletion
+	if !redisScan && cfg.OnlineStore.Type != registry.OnlineStoreSQLite {
 		for _, fv := range plan.RemovedViews {
 			plan.Warnings = append(plan.Warnings, fmt.Sprintf("feature view %q was removed from the registry; its online rows were left in the %s online store", fv.Name, cfg.OnlineStore.Type))
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/feast-go/feast-go/onlinestore"
 	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
+	sqlitestore "github.com/feast-go/feast-go/onlinestore/sqlite"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -23,7 +24,7 @@ func (e *Env) openOnlineStore(ctx context.Context, cfg *registry.Config) (online
 			PipelineSize: e.V.GetInt("pipeline-size"),
 		})
 	case registry.OnlineStoreSQLite:
-		return nil, fmt.Errorf("online store sqlite (%s): %w (tracked in issue #8); use a redis online store", o.SQLite.Path, errNotBuilt)
+		return sqlitestore.Open(ctx, o.SQLite.Path, cfg.Project, false)
 	case "":
 		return nil, fmt.Errorf("%s: the online store is disabled (online_store: null)", cfg.Path)
 	}

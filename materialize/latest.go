@@ -205,8 +205,12 @@ func (l *latest) chunks(size int, fn func([]onlinestore.Row) error) error {
 			values = append(values, b[m:m+int(n)])
 			b = b[m+int(n):]
 		}
-		chunk = append(chunk, onlinestore.Row{Key: l.keys.bytes(s.key, int(s.keyLen)), EventTS: time.Unix(0, s.event).UTC(),
-			Values: values[start:len(values):len(values)]})
+		row := onlinestore.Row{Key: l.keys.bytes(s.key, int(s.keyLen)), EventTS: time.Unix(0, s.event).UTC(),
+			Values: values[start:len(values):len(values)]}
+		if l.cols.Created != "" && s.created != 0 {
+			row.CreatedTS = time.Unix(0, s.created).UTC()
+		}
+		chunk = append(chunk, row)
 		if len(chunk) == size {
 			if err := fn(chunk); err != nil {
 				return err

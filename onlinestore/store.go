@@ -18,9 +18,10 @@ type View struct {
 // (without the project), the event time, and one serialized Value per feature
 // in View.Features order (empty = null).
 type Row struct {
-	Key     []byte
-	EventTS time.Time
-	Values  [][]byte
+	Key       []byte
+	EventTS   time.Time
+	CreatedTS time.Time // zero when the source has no created column (SQLite keeps it)
+	Values    [][]byte
 }
 
 // WriteStats counts what a write did.
@@ -59,8 +60,8 @@ type Store interface {
 // ErrConnection is a store that could not be reached or dropped the connection.
 var ErrConnection = errors.New("online store connection failed")
 
-// KeyScanner is a store that can list the entity keys of a set of join keys
-// (serialized, without the project), in batches.
+// KeyScanner is a store that can list the entity keys (serialized, without
+// the project) that have rows of a view, in batches.
 type KeyScanner interface {
-	ScanKeys(ctx context.Context, joinKeys []string, fn func(keys [][]byte) error) error
+	ScanKeys(ctx context.Context, v View, fn func(keys [][]byte) error) error
 }

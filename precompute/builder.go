@@ -136,7 +136,7 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 		return st, err
 	}
 	err = b.parallel(ctx, &st, func(batches chan<- [][]byte) error {
-		return scanner.ScanKeys(ctx, joinKeys, func(keys [][]byte) error {
+		return scanner.ScanKeys(ctx, views[0], func(keys [][]byte) error {
 			select {
 			case batches <- keys:
 				return nil

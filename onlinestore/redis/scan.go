@@ -10,10 +10,11 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// ScanKeys lists the project's entity keys of the given join keys (SCAN by
-// Feast's key prefix), calling fn with batches of serialized keys.
-func (s *Store) ScanKeys(ctx context.Context, joinKeys []string, fn func(keys [][]byte) error) error {
-	prefix := onlinestore.NewKeyEncoder(joinKeys, 3).Prefix()
+// ScanKeys lists the project's entity keys of the view's join keys (SCAN by
+// Feast's key prefix; all views of those join keys share the hashes), calling
+// fn with batches of serialized keys.
+func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [][]byte) error) error {
+	prefix := onlinestore.NewKeyEncoder(v.JoinKeys, 3).Prefix()
 	pattern := globEscape(string(prefix)) + "*" + globEscape(s.opts.Project)
 	var mu sync.Mutex // cluster masters are scanned concurrently; fn is called by one at a time
 	scanNode := func(ctx context.Context, c goredis.UniversalClient) error {
