@@ -69,22 +69,37 @@ func (s *Store) ensureTable(ctx context.Context, view string) error {
 	return nil
 }
 
-// pyTime formats a time as Python's sqlite3 adapter stores a naive UTC datetime.
-func pyTime(t time.Time) string {
-	t = t.UTC()
-	if us := t.Nanosecond() / 1000; us != 0 {
-		return t.Format("2006-01-02 15:04:05") + fmt.Sprintf(".%06d", us)
-	}
-	return t.Format("2006-01-02 15:04:05")
-}
+// epoch is how Feast's SQLite store keeps times: it registers an sqlite3
+// adapter writing int(datetime.timestamp()), whole seconds. (Feast calls it on
+// naive UTC datetimes, which Python reads as local time: on a machine not set
+// to UTC Feast's stored values are shifted. feast-go writes true UTC seconds.)
+func epoch(t time.Time) int64 { return t.Unix() }
 
-func parsePyTime(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999", "2006-01-02T15:04:05.999999", time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+// parseTime reads an event_ts cell: epoch seconds as Feast writes them, or an
+// ISO text form older writers left.
+func parseTime(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case int64:
+		return time.Unix(x, 0).UTC(), nil
+	case float64:
+		return time.Unix(0, int64(x*1e9)).UTC(), nil
+	case string, []byte:
+		s := fmt.Sprint(x)
+		if b, ok := x.([]byte); ok {
+			s = string(b)
 		}
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC(), nil
+		}
+		for _, layout := range []string{"2006-01-02 15:04:05.999999", "2006-01-02T15:04:05.999999", time.RFC3339Nano} {
+			if t, err := time.Parse(layout, s); err == nil {
+				return t.UTC(), nil
+			}
+		}
+	case time.Time:
+		return x.UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("event_ts %q: not a timestamp", s)
+	return time.Time{}, fmt.Errorf("event_ts %v: not a timestamp", v)
 }
 
 // WriteView upserts the rows in one transaction. Unless opened blind, a row
@@ -114,10 +129,10 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 	}
 	defer stmt.Close()
 	for _, r := range rows {
-		ts := pyTime(r.EventTS)
+		ts := epoch(r.EventTS)
 		var created any
 		if !r.CreatedTS.IsZero() {
-			created = pyTime(r.CreatedTS)
+			created = epoch(r.CreatedTS)
 		}
 		var changed int64
 		for i, f := range v.Features {
@@ -219,13 +234,14 @@ func (s *Store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestor
 		}
 		for rows.Next() {
 			var key []byte
-			var name, ts string
+			var name string
+			var ts any
 			var val []byte
 			if err := rows.Scan(&key, &name, &val, &ts); err != nil {
 				_ = rows.Close()
 				return nil, fmt.Errorf("sqlite online store: read %s: %w", v.Name, err)
 			}
-			t, err := parsePyTime(ts)
+			t, err := parseTime(ts)
 			if err != nil {
 				_ = rows.Close()
 				return nil, fmt.Errorf("sqlite online store: read %s: %w", v.Name, err)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/onlinestore/storetest"
@@ -18,7 +19,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = s.Close() })
 		return s
-	})
+	}, storetest.Options{TimeResolution: time.Second})
 }
 
 func TestPyFloat(t *testing.T) {

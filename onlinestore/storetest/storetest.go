@@ -20,6 +20,13 @@ import (
 // blind-write (skip_dedup) mode.
 type Factory func(t *testing.T, blind bool) onlinestore.Store
 
+// Options describe what a store guarantees.
+type Options struct {
+	// TimeResolution is the precision of stored event times (Redis keeps
+	// microseconds; Feast's SQLite layout whole seconds). Zero: microseconds.
+	TimeResolution time.Duration
+}
+
 var (
 	stats   = onlinestore.View{Name: "driver_stats", JoinKeys: []string{"driver_id"}, Features: []string{"conv_rate", "trips"}}
 	profile = onlinestore.View{Name: "driver_profile", JoinKeys: []string{"driver_id"}, Features: []string{"name"}}
@@ -43,8 +50,13 @@ func row(t testing.TB, id int64, ts time.Time, vals ...string) onlinestore.Row {
 }
 
 // Run runs every case against stores from newStore.
-func Run(t *testing.T, newStore Factory) {
+func Run(t *testing.T, newStore Factory, opts ...Options) {
 	ctx := context.Background()
+	res := time.Microsecond
+	if len(opts) > 0 && opts[0].TimeResolution > 0 {
+		res = opts[0].TimeResolution
+	}
+	t0 := t0.Truncate(res)
 	read := func(t *testing.T, s onlinestore.Store, id int64, views ...onlinestore.View) []onlinestore.FeatureRow {
 		t.Helper()
 		out, err := s.ReadViews(ctx, [][]byte{key(t, id)}, views)
@@ -88,7 +100,7 @@ func Run(t *testing.T, newStore Factory) {
 		if got := read(t, s, 1, stats)[0]; string(got.Values[0]) != "new" {
 			t.Errorf("value = %q, want new", got.Values[0])
 		}
-		st = write(t, s, stats, row(t, 1, t0.Add(time.Microsecond), "newer", "2"))
+		st = write(t, s, stats, row(t, 1, t0.Add(res), "newer", "2"))
 		if st.Written != 1 || string(read(t, s, 1, stats)[0].Values[0]) != "newer" {
 			t.Errorf("a newer row did not land: %+v", st)
 		}

@@ -44,6 +44,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("repo")
     ap.add_argument("--rows", action="store_true")
+    ap.add_argument("--created-always", action="store_true",
+                    help="give every row a created time (Feast 0.67's SQLite writer fails on a null one: NaTType binding error)")
     args = ap.parse_args()
     data = os.path.abspath(os.path.join(args.repo, "data"))
     os.makedirs(os.path.join(data, "warehouse"), exist_ok=True)
@@ -56,7 +58,12 @@ def main():
     for name, schema in (("driver_stats", DRIVER_STATS), ("customer_profile", CUSTOMER_PROFILE)):
         tables[name] = cat.create_table_if_not_exists(f"feast.{name}", schema=schema)
     if args.rows:
-        tables["driver_stats"].append(driver_rows(tables["driver_stats"].schema().as_arrow()))
+        rows = driver_rows(tables["driver_stats"].schema().as_arrow())
+        if args.created_always:
+            created = [c if c is not None else e.replace(tzinfo=None)
+                       for c, e in zip(rows.column("created").to_pylist(), rows.column("event_timestamp").to_pylist())]
+            rows = rows.set_column(rows.schema.get_field_index("created"), rows.schema.field("created"), pa.array(created, rows.schema.field("created").type))
+        tables["driver_stats"].append(rows)
         tables["customer_profile"].append(customer_rows(tables["customer_profile"].schema().as_arrow()))
 
 

@@ -1,7 +1,8 @@
 """Prints, as JSON, what Feast 0.67's get_online_features returns for the
 drivers repository: every feature of every view, for a fixed list of entities
 (present, tied, null-valued, outside the window, unknown), through the regular
-per-view path. Usage: python read_online.py REPO_DIR"""
+per-view path, and the precomputed path of service driver_activity unless
+--no-precomputed. Usage: python read_online.py REPO_DIR [--no-precomputed]"""
 import json
 import math
 import sys
@@ -30,6 +31,9 @@ def main(repo):
     ):
         resp = fs.get_online_features(features=feats, entity_rows=rows, full_feature_names=True).to_dict()
         out[name] = {k: [clean(v) for v in vs] for k, vs in resp.items()}
+    if "--no-precomputed" in sys.argv:
+        json.dump(out, sys.stdout, sort_keys=True, ensure_ascii=False)
+        return
     # The precomputed path: one vector per entity (Feast needs full names, and fails
     # the whole request when one entity has no vector, so only known drivers).
     svc = fs.get_feature_service("driver_activity")
