@@ -7,13 +7,16 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: help build test test-short lint fmt vet tidy proto ci clean
+.PHONY: help build test test-short lint fmt vet tidy proto ci clean demo
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## build bin/feast-go (static, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feast-go
+
+demo: ## the README quickstart: demo repository, apply, materialize into SQLite, read back
+	bash scripts/demo.sh
 
 test: ## the full test suite, as CI runs it (starts its own servers)
 	bash .ci/run

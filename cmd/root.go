@@ -109,6 +109,7 @@ EXIT STATUS
 		newPrecomputeCmd(e),
 		newBenchCmd(e),
 		newInitCmd(e),
+		newGetCmd(e),
 		newVersionCmd(e),
 	)
 	return root, e

@@ -35,11 +35,3 @@ func newBenchCmd(e *Env) *cobra.Command {
 		RunE:        notBuilt("bench", 7),
 	}
 }
-
-func newInitCmd(e *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "init [DIR]",
-		Short: "Write a self-contained demo feature repository",
-		RunE:  notBuilt("init", 8),
-	}
-}
