@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README quickstart: build feast-go, write the demo repository, register it,
 # materialize it into the embedded SQLite online store, and read features back.
-# Needs only Go. Usage: bash scripts/demo.sh [DIR]   (default: $FEAST_GO_DEMO_DIR or ./demo)
+# Needs only Go. Usage: bash scripts/demo.sh [DIR]   (default: $FEAST_GO_DEMO_DIR or bin/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir=${1:-${FEAST_GO_DEMO_DIR:-$root/demo}}
+dir=${1:-${FEAST_GO_DEMO_DIR:-$root/bin/demo}}
 (cd "$root" && CGO_ENABLED=0 go build -o bin/feast-go ./cmd/feast-go)
 fg=$root/bin/feast-go
 "$fg" init "$dir" --force
