@@ -59,3 +59,21 @@ func TestMaterializeRebuildsVectorsAndPrecomputeRestoresThem(t *testing.T) {
 		t.Errorf("unknown service: exit %d", r.code)
 	}
 }
+
+func TestInitRefusesNonEmptyFolder(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, dir, nil, "init", "demo"); r.code != 0 || !strings.Contains(r.stdout, "Wrote a demo repository") {
+		t.Fatalf("init: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	for _, f := range []string{"feature_store.yaml", "definitions.yaml", "data/catalog.db"} {
+		if _, err := os.Stat(filepath.Join(dir, "demo", f)); err != nil {
+			t.Errorf("init did not write %s: %v", f, err)
+		}
+	}
+	if r := run(t, dir, nil, "init", "demo"); r.code != ExitUsage || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("second init: exit %d, %q", r.code, r.stderr)
+	}
+	if r := run(t, dir, nil, "init", "demo", "--force", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"rows":14700`) {
+		t.Errorf("init --force: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}
