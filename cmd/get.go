@@ -50,19 +50,7 @@ EXIT STATUS
 }
 
 func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
-	cfg, err := e.Config()
-	if err != nil {
-		return err
-	}
-	store, err := registry.OpenStore(cfg.Registry)
-	if err != nil {
-		return err
-	}
-	reg, err := store.Read(ctx)
-	if err != nil {
-		return err
-	}
-	objs, err := reg.Objects(cfg.Project)
+	cfg, _, objs, err := e.project(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/materialize"
-	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 )
 
@@ -82,24 +81,12 @@ func addMaterializeFlags(e *Env, c *cobra.Command, opts *MaterializeOptions) {
 }
 
 func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error {
-	cfg, err := e.Config()
+	cfg, store, objs, err := e.project(ctx)
 	if err != nil {
 		return err
 	}
 	now := e.Now()
 	end, err := parseTime(opts.End, now)
-	if err != nil {
-		return err
-	}
-	store, err := registry.OpenStore(cfg.Registry)
-	if err != nil {
-		return err
-	}
-	reg, err := store.Read(ctx)
-	if err != nil {
-		return err
-	}
-	objs, err := reg.Objects(cfg.Project)
 	if err != nil {
 		return err
 	}

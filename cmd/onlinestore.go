@@ -30,3 +30,25 @@ func (e *Env) openOnlineStore(ctx context.Context, cfg *registry.Config) (online
 	}
 	return nil, fmt.Errorf("%s: online store type %q is not supported by feast-go; expected redis or sqlite", cfg.Path, o.Type)
 }
+
+// project loads feature_store.yaml, opens its registry and reads the
+// project's objects: the start of every command that works on a repository.
+func (e *Env) project(ctx context.Context) (*registry.Config, *registry.FileStore, *registry.Objects, error) {
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	store, err := registry.OpenStore(cfg.Registry)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg, err := store.Read(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	objs, err := reg.Objects(cfg.Project)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, store, objs, nil
+}

@@ -69,7 +69,7 @@ func precomputeServices(objs *registry.Objects, names []string) ([]*registry.Fea
 }
 
 func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
-	cfg, err := e.Config()
+	cfg, _, objs, err := e.project(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,18 +78,6 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 		if since, err = parseTime(opts.Since, e.Now()); err != nil {
 			return err
 		}
-	}
-	store, err := registry.OpenStore(cfg.Registry)
-	if err != nil {
-		return err
-	}
-	reg, err := store.Read(ctx)
-	if err != nil {
-		return err
-	}
-	objs, err := reg.Objects(cfg.Project)
-	if err != nil {
-		return err
 	}
 	services, err := precomputeServices(objs, opts.Services)
 	if err != nil {

@@ -15,8 +15,6 @@ import (
 // field is this view's is deleted, otherwise the view's fields are removed.
 // It returns how many hashes it touched.
 func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
-	prefix := onlinestore.NewKeyEncoder(v.JoinKeys, 3).Prefix()
-	pattern := globEscape(string(prefix)) + "*" + globEscape(s.opts.Project)
 	tsField := onlinestore.TimestampField(v.Name)
 	fields := []string{tsField}
 	for _, f := range v.Features {
@@ -24,29 +22,11 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 		fields = append(fields, string(fn[:]))
 	}
 	var touched atomic.Int64 // cluster masters are scanned concurrently
-	scanNode := func(ctx context.Context, c goredis.UniversalClient) error {
-		var cursor uint64
-		for {
-			keys, next, err := c.Scan(ctx, cursor, pattern, 1000).Result()
-			if err != nil {
-				return err
-			}
-			n, err := s.deleteFrom(ctx, c, keys, tsField, fields)
-			touched.Add(n)
-			if err != nil {
-				return err
-			}
-			if cursor = next; cursor == 0 {
-				return nil
-			}
-		}
-	}
-	var err error
-	if cc, ok := s.c.(*goredis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scanNode(ctx, c) })
-	} else {
-		err = scanNode(ctx, s.c)
-	}
+	err := s.scan(ctx, s.keyPattern(v.JoinKeys), func(ctx context.Context, c goredis.UniversalClient, keys []string) error {
+		n, err := s.deleteFrom(ctx, c, keys, tsField, fields)
+		touched.Add(n)
+		return err
+	})
 	if err != nil {
 		return touched.Load(), fmt.Errorf("feature view %q: delete online rows: %w", v.Name, err)
 	}

@@ -10,13 +10,15 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// ScanKeys lists the project's entity keys of the view's join keys (SCAN by
-// Feast's key prefix; all views of those join keys share the hashes), calling
-// fn with batches of serialized keys.
-func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [][]byte) error) error {
-	prefix := onlinestore.NewKeyEncoder(v.JoinKeys, 3).Prefix()
-	pattern := globEscape(string(prefix)) + "*" + globEscape(s.opts.Project)
-	var mu sync.Mutex // cluster masters are scanned concurrently; fn is called by one at a time
+// keyPattern is the SCAN pattern of every hash of the join keys in the project.
+func (s *Store) keyPattern(joinKeys []string) string {
+	prefix := onlinestore.NewKeyEncoder(joinKeys, 3).Prefix()
+	return globEscape(string(prefix)) + "*" + globEscape(s.opts.Project)
+}
+
+// scan runs SCAN MATCH pattern on every node holding data (each master of a
+// cluster, concurrently) and calls fn with each page of keys and the node.
+func (s *Store) scan(ctx context.Context, pattern string, fn func(ctx context.Context, c goredis.UniversalClient, keys []string) error) error {
 	scanNode := func(ctx context.Context, c goredis.UniversalClient) error {
 		var cursor uint64
 		for {
@@ -24,17 +26,8 @@ func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [
 			if err != nil {
 				return err
 			}
-			batch := make([][]byte, 0, len(keys))
-			for _, k := range keys {
-				if strings.HasSuffix(k, s.opts.Project) {
-					batch = append(batch, []byte(k[:len(k)-len(s.opts.Project)]))
-				}
-			}
-			if len(batch) > 0 {
-				mu.Lock()
-				err = fn(batch)
-				mu.Unlock()
-				if err != nil {
+			if len(keys) > 0 {
+				if err := fn(ctx, c, keys); err != nil {
 					return err
 				}
 			}
@@ -43,12 +36,28 @@ func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [
 			}
 		}
 	}
-	var err error
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scanNode(ctx, c) })
-	} else {
-		err = scanNode(ctx, s.c)
+		return cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return scanNode(ctx, c) })
 	}
+	return scanNode(ctx, s.c)
+}
+
+// ScanKeys lists the project's entity keys of the view's join keys (SCAN by
+// Feast's key prefix; all views of those join keys share the hashes), calling
+// fn with batches of serialized keys, one call at a time.
+func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [][]byte) error) error {
+	var mu sync.Mutex
+	err := s.scan(ctx, s.keyPattern(v.JoinKeys), func(_ context.Context, _ goredis.UniversalClient, keys []string) error {
+		batch := make([][]byte, 0, len(keys))
+		for _, k := range keys {
+			if strings.HasSuffix(k, s.opts.Project) {
+				batch = append(batch, []byte(k[:len(k)-len(s.opts.Project)]))
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return fn(batch)
+	})
 	if err != nil {
 		return fmt.Errorf("scan entity keys: %w", err)
 	}
