@@ -128,7 +128,7 @@ func TestScanWindowPrunesAndIsInclusive(t *testing.T) {
 				tbl = icebergtest.Append(t, tbl, statsRows(r[0], r[1], 20, 3))
 			}
 			cache := NewCache()
-			defer cache.Close()
+			defer func() { _ = cache.Close() }()
 			src := icebergSource(c, "driver_stats")
 			cfg, err := ConfigFor(src, dir, noEnv)
 			if err != nil {
@@ -170,7 +170,7 @@ func TestScanAppliesPositionDeletes(t *testing.T) {
 	src := icebergSource(c, "driver_stats")
 	cfg, _ := ConfigFor(src, dir, noEnv)
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	vs, err := cache.ScanView(context.Background(), statsView(src), cfg, base, base.Add(47*time.Hour), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestScanTimeTypes(t *testing.T) {
 				Features:      []registry.Field{{Name: "trips", Type: feastpb.ValueType_INT64}}}
 			cfg, _ := ConfigFor(src, dir, noEnv)
 			cache := NewCache()
-			defer cache.Close()
+			defer func() { _ = cache.Close() }()
 			vs, err := cache.ScanView(context.Background(), fv, cfg, base.Add(12*time.Hour), base.Add(36*time.Hour), ScanOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -252,7 +252,7 @@ func TestScanFieldMapping(t *testing.T) {
 	}
 	cfg, _ := ConfigFor(src, dir, noEnv)
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	vs, err := cache.ScanView(context.Background(), fv, cfg, base, base.Add(time.Hour), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -269,7 +269,7 @@ func TestSchemaErrors(t *testing.T) {
 	src := icebergSource(c, "driver_stats")
 	cfg, _ := ConfigFor(src, dir, noEnv)
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	tests := []struct {
 		name string
 		edit func(*registry.FeatureView)
@@ -318,7 +318,7 @@ func TestCacheLoadsOncePerCatalogAndTable(t *testing.T) {
 		icebergtest.Append(t, c.Table(t, "feast", name, statsSchema, "", nil), statsRows(0, 1, 2, -1))
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := range 20 { // 20 feature views over 3 tables, scanned concurrently
@@ -369,7 +369,7 @@ func TestCatalogErrors(t *testing.T) {
 	c := icebergtest.NewCatalog(t, dir, "local")
 	c.Table(t, "feast", "exists", statsSchema, "", nil)
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	ctx := context.Background()
 
 	src := icebergSource(c, "missing")

@@ -23,7 +23,7 @@ func TestPostgresSQLCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	wh := "file://" + t.TempDir()
 	cat, err := sqlcat.NewCatalog("pg", db, sqlcat.Postgres, iceberg.Properties{"warehouse": wh})
 	if err != nil {
@@ -47,7 +47,7 @@ func TestPostgresSQLCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	vs, err := cache.ScanView(ctx, statsView(src), cfg, base, base.Add(4*time.Hour), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func TestRESTCatalogLoadsOnce(t *testing.T) {
 	}
 
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	for i := range 20 {
 		src := &registry.DataSource{
 			Name: "s", Type: registry.SourceIceberg, TimestampField: "event_timestamp", CreatedTimestampColumn: "created",
@@ -82,7 +82,7 @@ func TestRESTCatalogUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	_, err = cache.Catalog(context.Background(), cfg)
 	if err == nil {
 		t.Fatal("no error from a closed port")

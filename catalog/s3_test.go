@@ -36,7 +36,7 @@ func TestS3Warehouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	wprops := iceberg.Properties{"warehouse": "s3://warehouse/wh"}
 	for k, v := range props {
 		wprops[k] = v
@@ -64,7 +64,7 @@ func TestS3Warehouse(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	vs, err := cache.ScanView(ctx, statsView(src), cfg, base, base.Add(9*time.Hour), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)

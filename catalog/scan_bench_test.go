@@ -21,7 +21,7 @@ func BenchmarkScanView(b *testing.B) {
 		b.Fatal(err)
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	fv := statsView(src)
 	ctx := context.Background()
 	b.ReportAllocs()

@@ -43,7 +43,7 @@ func TestScanNanosecondTimestamps(t *testing.T) {
 	src := icebergSource(c, "ns")
 	cfg, _ := ConfigFor(src, dir, noEnv)
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	// [second 2 + 1ns, second 5 + 1ns] holds rows 2..5 exactly.
 	vs, err := cache.ScanView(context.Background(), statsView(src), cfg, base.Add(2*time.Second+1), base.Add(5*time.Second+1), ScanOptions{})
 	if err != nil {
@@ -83,7 +83,7 @@ func TestHadoopCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	vs, err := cache.ScanView(ctx, statsView(src), cfg, base, base.Add(23*time.Hour), ScanOptions{})
 	if err != nil {
 		t.Fatal(err)

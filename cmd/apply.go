@@ -101,7 +101,7 @@ func (e *Env) deleteRemovedViews(ctx context.Context, cfg *registry.Config, plan
 	if err != nil {
 		return fmt.Errorf("the registry was updated, but the online rows of the removed feature views were not deleted: %w", err)
 	}
-	defer online.Close()
+	defer func() { _ = online.Close() }()
 	for _, fv := range plan.RemovedViews {
 		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
 		for _, f := range fv.Features {

@@ -70,7 +70,7 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	defer online.Close()
+	defer func() { _ = online.Close() }()
 	var res *precompute.Result
 	if svc.PrecomputeOnline {
 		res, err = (&precompute.Reader{Store: online, Objects: objs, Now: e.Now}).Read(ctx, svc, keys, opts.FullNames)

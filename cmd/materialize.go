@@ -113,9 +113,9 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	if err != nil {
 		return err
 	}
-	defer online.Close()
+	defer func() { _ = online.Close() }()
 	cache := catalog.NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	runner := &materialize.Runner{
 		Store: online, Catalogs: cache, Registry: store, Project: cfg.Project, RepoDir: cfg.Dir,
 		LookupEnv: e.LookupEnv, KeyVersion: cfg.EntityKeySerializationVersion,

@@ -95,7 +95,7 @@ func TestMaterializeIncrementalEndToEnd(t *testing.T) {
 		t.Errorf("view result = %v", v)
 	}
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	if n := rc.DBSize(context.Background()).Val(); n != 50 {
 		t.Errorf("redis holds %d keys, want 50", n)
 	}
@@ -175,7 +175,7 @@ func TestApplyDeletesRemovedViewRows(t *testing.T) {
 		t.Fatalf("apply: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	keys := rc.Keys(context.Background(), "*").Val()
 	if len(keys) != 3 {
 		t.Fatalf("%d keys left, want 3 (driver_stats rows)", len(keys))

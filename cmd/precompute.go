@@ -90,7 +90,7 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 	if err != nil {
 		return err
 	}
-	defer online.Close()
+	defer func() { _ = online.Close() }()
 	var done atomic.Int64
 	b := &precompute.Builder{Store: online, Objects: objs, Now: e.Now, Done: &done}
 	var stats []precompute.Stats

@@ -33,7 +33,7 @@ func TestMaterializeRebuildsVectorsAndPrecomputeRestoresThem(t *testing.T) {
 	}
 	ctx := context.Background()
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	keys := rc.Keys(ctx, "*").Val()
 	if len(keys) != 4 {
 		t.Fatalf("%d keys", len(keys))

@@ -121,7 +121,7 @@ func Write(ctx context.Context, dir string, now time.Time) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	cat, err := sqlcat.NewCatalog("demo", db, sqlcat.SQLite, iceberg.Properties{"warehouse": "file://" + filepath.Join(data, "warehouse")})
 	if err != nil {
 		return nil, fmt.Errorf("iceberg catalog: %w", err)

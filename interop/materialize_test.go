@@ -79,8 +79,8 @@ func TestSameBytesAsFeast(t *testing.T) {
 	ctx := context.Background()
 	feastDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: 1})
 	goDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: 2})
-	defer feastDB.Close()
-	defer goDB.Close()
+	defer func() { _ = feastDB.Close() }()
+	defer func() { _ = goDB.Close() }()
 	fk, gk := feastDB.Keys(ctx, "*").Val(), goDB.Keys(ctx, "*").Val()
 	slices.Sort(fk)
 	slices.Sort(gk)
@@ -264,7 +264,7 @@ func TestReaderReadsFeastVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	enc := onlinestore.NewKeyEncoder([]string{"driver_id"}, 3)
 	var keys [][]byte
 	for _, id := range []int64{1017, 1000, 9999, 1000, 2000} {

@@ -76,7 +76,7 @@ func TestSameSQLiteRowsAsFeast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fs.Close()
+	defer func() { _ = fs.Close() }()
 	key, _ := onlinestore.NewKeyEncoder([]string{"driver_id"}, 3).Append(nil, []*feastpb.Value{{Val: &feastpb.Value_Int64Val{Int64Val: 1001}}})
 	got, err := fs.ReadViews(context.Background(), [][]byte{key}, []onlinestore.View{{Name: "driver_hourly_stats", Features: []string{"avg_daily_trips"}}})
 	var trips feastpb.Value
@@ -113,7 +113,7 @@ func dumpTable(t *testing.T, db *sql.DB, table string) map[string][4]string {
 	if err != nil {
 		t.Fatalf("table %s: %v", table, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := map[string][4]string{}
 	for rows.Next() {
 		var key, value []byte

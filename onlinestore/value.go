@@ -15,16 +15,17 @@ import (
 // A null (or NaN) appends nothing: Feast stores an empty Value, zero bytes.
 type ColumnEncoder func(dst []byte, i int) ([]byte, error)
 
-// Value field numbers (feast.types.Value) and their wire tags.
+// Wire tags of feast.types.Value fields: field number << 3 | wire type
+// (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
 const (
 	tagBytes  = 1<<3 | 2
 	tagString = 2<<3 | 2
-	tagInt32  = 3<<3 | 0
-	tagInt64  = 4<<3 | 0
+	tagInt32  = 3 << 3
+	tagInt64  = 4 << 3
 	tagDouble = 5<<3 | 1
 	tagFloat  = 6<<3 | 5
-	tagBool   = 7<<3 | 0
-	tagUnixTS = 8<<3 | 0
+	tagBool   = 7 << 3
+	tagUnixTS = 8 << 3
 )
 
 // NewColumnEncoder returns the encoder converting an Arrow column to the

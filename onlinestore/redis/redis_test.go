@@ -52,7 +52,7 @@ func TestKeyTTL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	k := []byte("k")
 	if _, err := s.WriteView(context.Background(), onlinestore.View{Name: "v", Features: []string{"f"}}, []onlinestore.Row{{Key: k, EventTS: time.Now(), Values: [][]byte{nil}}}); err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 	if err != nil {
 		return st, fmt.Errorf("sqlite online store: %w", err)
 	}
-	defer stmt.Close()
+	defer func() { _ = stmt.Close() }()
 	for _, r := range rows {
 		ts := epoch(r.EventTS)
 		var created any
@@ -287,7 +287,7 @@ func (s *Store) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [
 		}
 		return fmt.Errorf("sqlite online store: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var batch [][]byte
 	for rows.Next() {
 		var k []byte

@@ -77,7 +77,7 @@ func setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	enc := onlinestore.NewKeyEncoder([]string{"entity_id"}, 3)
 	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for v := range views {
@@ -124,7 +124,7 @@ func rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer func() { _ = store.Close() }()
 	st, err := (&precompute.Builder{Store: store, Objects: objs}).RebuildAll(ctx, svc, time.Time{})
 	if err != nil {
 		return err

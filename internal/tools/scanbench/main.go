@@ -117,7 +117,7 @@ func scan(ctx context.Context) error {
 		return err
 	}
 	cache := catalog.NewCache()
-	defer cache.Close()
+	defer func() { _ = cache.Close() }()
 	start := time.Now()
 	end := base.Add(time.Duration(*days * float64(24*time.Hour)))
 	vs, err := cache.ScanView(ctx, fv, cfg, base, end, catalog.ScanOptions{Concurrency: *conc})
