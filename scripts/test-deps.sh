@@ -5,6 +5,7 @@
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
 # - PostgreSQL and Redis (Debian packages postgresql, redis-server, redis-tools); the tests
 #   start their own servers on free loopback ports.
+# - golangci-lint (pinned) under ~/.cache/feast-go/bin, for .ci/run's lint step.
 # Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,3 +51,9 @@ fi
 unzip -p "$jar" META-INF/MANIFEST.MF | grep -q 'Main-Class: org.apache.iceberg.rest.RESTCatalogServer'
 command -v java >/dev/null || { echo "test-deps: java is required for the REST catalog tests" >&2; exit 1; }
 echo "test-deps: Iceberg REST catalog server at $jar" >&2
+
+lint_version=v2.15.0
+if [ "$("$cache/bin/golangci-lint" version 2>/dev/null | awk '{print "v"$4}')" != "$lint_version" ]; then
+  echo "test-deps: building golangci-lint $lint_version (a few minutes the first time)" >&2
+  GOBIN="$cache/bin" GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$lint_version"
+fi
