@@ -7,7 +7,7 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: help build test test-short lint fmt vet tidy proto ci clean demo
+.PHONY: help build test test-short lint fmt vet tidy proto ci clean demo bench-e2e
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,10 @@ build: ## build bin/feast-go (static, CGO_ENABLED=0)
 
 demo: ## the README quickstart: demo repository, apply, materialize into SQLite, read back
 	bash scripts/demo.sh
+
+bench-e2e: ## materialization and vector rebuilds beside redis-benchmark and Feast 0.67 (see BENCHMARKS.md)
+	bash scripts/bench-materialize.sh
+	bash scripts/bench-precompute.sh
 
 test: ## the full test suite, as CI runs it (starts its own servers)
 	bash .ci/run
