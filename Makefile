@@ -10,7 +10,7 @@ PROTOS := $(shell find proto -name '*.proto' | sort)
 .PHONY: help build test test-short lint fmt vet tidy proto ci clean demo bench-e2e
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## build bin/feast-go (static, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feast-go
@@ -29,7 +29,7 @@ test-short: ## unit tests only, no servers, no Feast
 	$(GO) test -short ./...
 
 lint: vet ## go vet plus golangci-lint when installed
-	@if command -v golangci-lint >/dev/null; then golangci-lint run; else echo "golangci-lint not installed; ran go vet only"; fi
+	@lint=$$(command -v golangci-lint || echo $(HOME)/.cache/feast-go/bin/golangci-lint); if [ -x "$$lint" ]; then "$$lint" run ./...; else echo "golangci-lint not installed (bash scripts/test-deps.sh builds it); ran go vet only"; fi
 
 vet:
 	$(GO) vet ./...
