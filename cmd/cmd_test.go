@@ -24,9 +24,15 @@ type result struct {
 // run executes feast-go with args in dir, with buffers and a fixed clock.
 func run(t *testing.T, dir string, env map[string]string, args ...string) result {
 	t.Helper()
+	return runStdin(t, dir, env, "", args...)
+}
+
+// runStdin is run with stdin holding the given text.
+func runStdin(t *testing.T, dir string, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	d := &Deps{
-		IO:    &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		IO:    &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut},
 		Now:   func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) },
 		Getwd: func() (string, error) { return dir, nil },
 		LookupEnv: func(k string) (string, bool) {
@@ -64,7 +70,7 @@ func TestExitCodes(t *testing.T) {
 		{"extra args", repo, []string{"apply", "x"}, ExitUsage, `unexpected argument "x"`},
 		{"bad log level", repo, []string{"apply", "--log-level", "loud"}, ExitUsage, "--log-level"},
 		{"no repository", t.TempDir(), []string{"apply"}, ExitError, "no feature_store.yaml found"},
-		{"not built", repo, []string{"push", "src"}, ExitError, "not built yet (tracked in issue #6)"},
+		{"not built", repo, []string{"bench"}, ExitError, "not built yet (tracked in issue #7)"},
 		{"apply ok", repo, []string{"apply", "-q"}, ExitOK, ""},
 	}
 	for _, tt := range tests {

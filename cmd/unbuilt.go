@@ -16,16 +16,6 @@ func notBuilt(name string, issue int) func(*cobra.Command, []string) error {
 	}
 }
 
-func newPushCmd(e *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:         "push PUSH_SOURCE",
-		Short:       "Write rows from a Parquet, CSV or JSON-lines file to the online store, the Iceberg table, or both",
-		Args:        exactArgs("PUSH_SOURCE"),
-		Annotations: map[string]string{needsRepo: "true"},
-		RunE:        notBuilt("push", 6),
-	}
-}
-
 func newBenchCmd(e *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:         "bench",

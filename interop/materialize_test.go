@@ -75,16 +75,37 @@ func TestSameBytesAsFeast(t *testing.T) {
 	testenv.Run(t, feastDir, feastCLI(python), "materialize", windowStart, windowEnd)
 	feastGo(t, goDir, "materialize", windowStart, windowEnd)
 
-	names := fieldNames(t, goDir)
+	sameRedisBytes(t, addr, 1, 2, fieldNames(t, goDir), 70)
+
+	// Feast's SDK reads feast-go's rows as it reads its own.
+	read := filepath.Join(testenv.RepoRoot(), "testdata", "feast", "read_online.py")
+	fromFeast := testenv.Run(t, feastDir, python, read, feastDir)
+	fromGo := testenv.Run(t, goDir, python, read, goDir)
+	if jsonTail(fromFeast) != jsonTail(fromGo) {
+		t.Errorf("get_online_features differs\nover Feast's rows:    %s\nover feast-go's rows: %s", jsonTail(fromFeast), jsonTail(fromGo))
+	}
+	if !strings.Contains(jsonTail(fromGo), `"precomputed"`) || !strings.Contains(jsonTail(fromGo), "driver_activity") && !strings.Contains(jsonTail(fromGo), "driver_hourly_stats__conv_rate") {
+		t.Errorf("Feast's precomputed read over feast-go's vectors is missing: %s", jsonTail(fromGo))
+	}
+	if !strings.Contains(jsonTail(fromGo), "été 😀") {
+		t.Errorf("unicode value missing from Feast's read of feast-go's rows: %s", jsonTail(fromGo))
+	}
+}
+
+// sameRedisBytes compares Redis databases feastDB and goDB key by key and
+// field by field (vectors semantically), printing decoded differences. The
+// Feast side must hold at least minKeys keys.
+func sameRedisBytes(t *testing.T, addr string, feastDBN, goDBN int, names map[string]string, minKeys int) {
+	t.Helper()
 	ctx := context.Background()
-	feastDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: 1})
-	goDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: 2})
+	feastDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: feastDBN})
+	goDB := goredis.NewClient(&goredis.Options{Addr: addr, DB: goDBN})
 	defer func() { _ = feastDB.Close() }()
 	defer func() { _ = goDB.Close() }()
 	fk, gk := feastDB.Keys(ctx, "*").Val(), goDB.Keys(ctx, "*").Val()
 	slices.Sort(fk)
 	slices.Sort(gk)
-	if len(fk) < 70 {
+	if len(fk) < minKeys {
 		t.Fatalf("Feast wrote only %d keys; the fixture is wrong", len(fk))
 	}
 	if !slices.Equal(fk, gk) {
@@ -109,20 +130,6 @@ func TestSameBytesAsFeast(t *testing.T) {
 	}
 	if len(diffs) > 0 {
 		t.Errorf("%d fields differ:\n%s", len(diffs), strings.Join(diffs[:min(len(diffs), 20)], "\n"))
-	}
-
-	// Feast's SDK reads feast-go's rows as it reads its own.
-	read := filepath.Join(testenv.RepoRoot(), "testdata", "feast", "read_online.py")
-	fromFeast := testenv.Run(t, feastDir, python, read, feastDir)
-	fromGo := testenv.Run(t, goDir, python, read, goDir)
-	if jsonTail(fromFeast) != jsonTail(fromGo) {
-		t.Errorf("get_online_features differs\nover Feast's rows:    %s\nover feast-go's rows: %s", jsonTail(fromFeast), jsonTail(fromGo))
-	}
-	if !strings.Contains(jsonTail(fromGo), `"precomputed"`) || !strings.Contains(jsonTail(fromGo), "driver_activity") && !strings.Contains(jsonTail(fromGo), "driver_hourly_stats__conv_rate") {
-		t.Errorf("Feast's precomputed read over feast-go's vectors is missing: %s", jsonTail(fromGo))
-	}
-	if !strings.Contains(jsonTail(fromGo), "été 😀") {
-		t.Errorf("unicode value missing from Feast's read of feast-go's rows: %s", jsonTail(fromGo))
 	}
 }
 

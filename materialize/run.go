@@ -97,10 +97,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	if now == nil {
 		now = time.Now
 	}
-	log := r.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := r.logger()
 	began := now()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
 	var g errgroup.Group

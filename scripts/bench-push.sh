@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Push benchmark (issue #6; BENCHMARKS.md records the results).
+#
+# Writes ROWS rows over ROWS entities with 10 Float64 features as a Parquet file
+# (pyarrow from the test virtualenv), starts a private redis-server on a free
+# loopback port, and measures in one run, wall time and peak RSS (/usr/bin/time -v):
+#   - feast-go push --to online (compare-and-set writes, then nothing else:
+#     no precomputed service reads the view);
+#   - feast-go push --to online_and_offline (also one Iceberg append);
+#   - Feast 0.67 FeatureStore.push of the same file to its Redis online store.
+#
+# Usage: ROWS=100000 scripts/bench-push.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+ROWS=${ROWS:-100000}
+PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
+[ -x "$PY" ] || { echo "needs the test virtualenv: run scripts/test-deps.sh" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+
+"$PY" - "$work/rows.parquet" "$ROWS" <<'PY'
+import sys
+from datetime import datetime, timezone
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+path, n = sys.argv[1], int(sys.argv[2])
+rng = np.random.default_rng(7)
+cols = {"entity_id": pa.array(np.arange(1, n + 1, dtype=np.int64))}
+for i in range(10):
+    cols[f"f{i}"] = pa.array(rng.random(n))
+cols["event_timestamp"] = pa.array([datetime(2026, 1, 5, tzinfo=timezone.utc)] * n, pa.timestamp("us", tz="UTC"))
+pq.write_table(pa.table(cols), path)
+PY
+
+make_repo() { # dir db
+  local dir=$1
+  mkdir -p "$dir/data"
+  "$work/benchdata" -dir "$dir/data" -rows 1 -entities 1 write >/dev/null
+  cat >"$dir/feature_store.yaml" <<YAML
+project: bench
+registry: data/registry.db
+online_store:
+  type: redis
+  connection_string: 127.0.0.1:$port,db=$2
+offline_store:
+  type: duckdb
+YAML
+}
+
+timed() { # label rows -- command...: prints label, seconds, rows/s, peak RSS MB
+  local label=$1 rows=$2; shift 3
+  /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
+  local secs rss
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
+  printf '%s\t%s\t%s\t%.0f\t%s\n' "$label" "$rows" "$secs" "$(echo "$rows / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
+}
+
+make_repo "$work/go" 2
+cat >"$work/go/features.yaml" <<'YAML'
+entities:
+  - {name: entity, join_keys: [entity_id], value_type: INT64}
+data_sources:
+  - name: rows
+    iceberg: {catalog_type: sql, catalog_name: bench, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: bench, table: rows}
+    timestamp_field: event_timestamp
+  - name: rows_push
+    push: {batch_source: rows}
+feature_views:
+  - name: bench
+    entities: [entity]
+    ttl: 0
+    source: rows_push
+    schema:
+      - {name: f0, dtype: Float64}
+      - {name: f1, dtype: Float64}
+      - {name: f2, dtype: Float64}
+      - {name: f3, dtype: Float64}
+      - {name: f4, dtype: Float64}
+      - {name: f5, dtype: Float64}
+      - {name: f6, dtype: Float64}
+      - {name: f7, dtype: Float64}
+      - {name: f8, dtype: Float64}
+      - {name: f9, dtype: Float64}
+YAML
+"$work/feast-go" -C "$work/go" apply -q >/dev/null
+printf 'what\trows\tseconds\trows_per_s\tpeak_rss_mb\n' >"$work/results.tsv"
+timed "feast-go push --to online" "$ROWS" -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" -q
+keys=$(redis-cli -p "$port" -n 2 dbsize)
+redis-cli -p "$port" -n 2 flushdb >/dev/null
+timed "feast-go push --to online_and_offline" "$ROWS" -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" --to online_and_offline -q
+
+make_repo "$work/feast" 3
+cat >"$work/feast/defs.py" <<'PY'
+from feast import Entity, FeatureView, Field, PushSource, ValueType
+from feast.infra.data_sources.contrib.iceberg_catalog.iceberg_source import IcebergSource
+from feast.types import Float64
+entity = Entity(name="entity", join_keys=["entity_id"], value_type=ValueType.INT64)
+rows = IcebergSource(name="rows", catalog_type="sql", catalog_name="bench", endpoint="sqlite:///data/catalog.db",
+                     warehouse="data/warehouse", namespace="bench", table="rows", timestamp_field="event_timestamp")
+rows_push = PushSource(name="rows_push", batch_source=rows)
+bench = FeatureView(name="bench", entities=[entity], source=rows_push, schema=[Field(name=f"f{i}", dtype=Float64) for i in range(10)])
+PY
+(cd "$work/feast" && FEAST_USAGE=False "$(dirname "$PY")/feast" apply >/dev/null)
+cat >"$work/feast/push.py" <<'PY'
+import sys
+import pandas as pd
+from feast import FeatureStore
+from feast.data_source import PushMode
+FeatureStore(repo_path=".").push("rows_push", pd.read_parquet(sys.argv[1]), to=PushMode.ONLINE)
+PY
+(cd "$work/feast" && FEAST_USAGE=False timed "Feast 0.67 FeatureStore.push (online)" "$ROWS" -- "$PY" push.py "$work/rows.parquet")
+feast_keys=$(redis-cli -p "$port" -n 3 dbsize)
+
+echo
+echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}')"
+echo "input: $ROWS rows over $ROWS entities, 10 Float64 features, Parquet; feast-go wrote $keys keys, Feast $feast_keys"
+column -t -s $'\t' "$work/results.tsv"
