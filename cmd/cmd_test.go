@@ -70,7 +70,6 @@ func TestExitCodes(t *testing.T) {
 		{"extra args", repo, []string{"apply", "x"}, ExitUsage, `unexpected argument "x"`},
 		{"bad log level", repo, []string{"apply", "--log-level", "loud"}, ExitUsage, "--log-level"},
 		{"no repository", t.TempDir(), []string{"apply"}, ExitError, "no feature_store.yaml found"},
-		{"not built", repo, []string{"bench"}, ExitError, "not built yet (tracked in issue #7)"},
 		{"apply ok", repo, []string{"apply", "-q"}, ExitOK, ""},
 	}
 	for _, tt := range tests {

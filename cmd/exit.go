@@ -35,9 +35,6 @@ type PartialError struct {
 func (p *PartialError) Error() string { return p.Err.Error() }
 func (p *PartialError) Unwrap() error { return p.Err }
 
-// errNotBuilt is returned by commands whose implementation has not landed yet.
-var errNotBuilt = errors.New("not built yet")
-
 // exitCode maps an error to the process exit code. It is the one place that does.
 func exitCode(err error) int {
 	var usage usageError

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/precompute"
@@ -66,16 +65,17 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	online, err := e.openOnlineStore(ctx, cfg)
+	online, err := e.openReadStore(ctx, cfg, objs, 4)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = online.Close() }()
 	var res *precompute.Result
-	if svc.PrecomputeOnline {
-		res, err = (&precompute.Reader{Store: online, Objects: objs, Now: e.Now}).Read(ctx, svc, keys, opts.FullNames)
+	reader := &precompute.Reader{Store: online, Objects: objs, Now: e.Now}
+	if svc.PrecomputeOnline && cfg.OnlineStore.Type != registry.OnlineStoreRemote { // a feature server picks its own path
+		res, err = reader.Read(ctx, svc, keys, opts.FullNames)
 	} else {
-		res, err = readRegular(ctx, online, objs, svc, keys, opts.FullNames, e.Now())
+		res, err = reader.ReadRegular(ctx, svc, keys, opts.FullNames)
 	}
 	if err != nil {
 		return err
@@ -134,53 +134,6 @@ func parseKeyValue(s string, t registry.ValueType) (*feastpb.Value, error) {
 		return &feastpb.Value{Val: &feastpb.Value_UnixTimestampVal{UnixTimestampVal: n}}, err
 	}
 	return nil, fmt.Errorf("unsupported key type %s", t)
-}
-
-// readRegular reads a service view by view (one round trip for all views).
-func readRegular(ctx context.Context, store onlinestore.Store, objs *registry.Objects, svc *registry.FeatureService, keys [][]byte, full bool, now time.Time) (*precompute.Result, error) {
-	var views []onlinestore.View
-	res := &precompute.Result{Rows: make([][]precompute.Feature, len(keys))}
-	var ttls []time.Duration
-	for _, p := range svc.Projections {
-		fv, err := objs.FeatureView(p.View)
-		if err != nil {
-			return nil, err
-		}
-		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-		for _, f := range p.Features {
-			v.Features = append(v.Features, f.Name)
-			name := f.Name
-			if full {
-				name = p.NameToUse() + "__" + f.Name
-			}
-			res.Names = append(res.Names, name)
-		}
-		views = append(views, v)
-		ttls = append(ttls, fv.TTL)
-	}
-	rows, err := store.ReadViews(ctx, keys, views)
-	if err != nil {
-		return nil, err
-	}
-	for i, row := range rows {
-		for j, r := range row {
-			for _, val := range r.Values {
-				f := precompute.Feature{Value: val, EventTS: r.EventTS}
-				switch {
-				case !r.Found:
-					f.Status = precompute.NotFound
-				case ttls[j] > 0 && now.Sub(r.EventTS) > ttls[j]:
-					f.Status = precompute.OutsideMaxAge
-				case len(val) == 0:
-					f.Status = precompute.NullValue
-				default:
-					f.Status = precompute.Present
-				}
-				res.Rows[i] = append(res.Rows[i], f)
-			}
-		}
-	}
-	return res, nil
 }
 
 func (e *Env) printGet(opts *GetOptions, res *precompute.Result) error {

@@ -106,3 +106,34 @@ func (p *progress) stop() {
 		_ = p.bar.Finish()
 	}
 }
+
+// stepLine shows the current step of a long command on stderr (same terminal
+// rules as progress); set changes it, done clears it (once).
+type stepLine struct {
+	bar  *progressbar.ProgressBar
+	once sync.Once
+}
+
+func (e *Env) stepLine(what string) *stepLine {
+	s := &stepLine{}
+	if e.IO.StderrTTY && !e.Global.Quiet && !e.Global.JSON {
+		s.bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(e.IO.ErrOut), progressbar.OptionSetDescription(what),
+			progressbar.OptionSpinnerType(14), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	return s
+}
+
+func (s *stepLine) set(what string) {
+	if s.bar != nil {
+		s.bar.Describe(what)
+		_ = s.bar.Add(0)
+	}
+}
+
+func (s *stepLine) done() {
+	s.once.Do(func() {
+		if s.bar != nil {
+			_ = s.bar.Finish()
+		}
+	})
+}

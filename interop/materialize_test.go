@@ -50,7 +50,8 @@ func writeConfig(t *testing.T, dir, redisAddr string, db int) {
 
 func feastCLI(python string) string { return filepath.Join(filepath.Dir(python), "feast") }
 
-func feastGo(t *testing.T, dir string, args ...string) {
+// feastGo runs feast-go in dir, fails the test on a non-zero exit, and returns stdout.
+func feastGo(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	d := cmd.SystemDeps(cmd.BuildInfo{})
@@ -59,6 +60,7 @@ func feastGo(t *testing.T, dir string, args ...string) {
 	if code := cmd.Main(context.Background(), args, d); code != 0 {
 		t.Fatalf("feast-go %v: exit %d\n%s%s", args, code, out.String(), errOut.String())
 	}
+	return out.String()
 }
 
 // TestSameBytesAsFeast: Feast materializes into db 1, feast-go into db 2, the

@@ -55,7 +55,7 @@ func fiveViews() *registry.Objects {
 }
 
 // seed writes entity id's rows to every view but skipViews, values id*100+view*10+feature.
-func seed(t *testing.T, s onlinestore.Store, o *registry.Objects, id int64, ts time.Time, skipViews ...int) {
+func seed(t testing.TB, s onlinestore.Store, o *registry.Objects, id int64, ts time.Time, skipViews ...int) {
 	t.Helper()
 	for i, fv := range o.FeatureViews {
 		if strings.Contains(fmt.Sprint(skipViews), fmt.Sprint(i)) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -49,6 +50,43 @@ type Reader struct {
 	Store   onlinestore.Store
 	Objects *registry.Objects
 	Now     func() time.Time
+
+	mu    sync.Mutex
+	plans map[*registry.FeatureService]*readPlan
+}
+
+// readPlan is what Read needs of a service, worked out once per Reader (the
+// schema's fingerprint hashes every name; a request should not).
+type readPlan struct {
+	schema Schema
+	vector onlinestore.View   // the vector field and its _ts
+	views  []onlinestore.View // _ts only: does the entity have data?
+	ttls   []time.Duration
+}
+
+func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.plans[fs]; ok {
+		return p, nil
+	}
+	p := &readPlan{schema: SchemaOf(fs), ttls: make([]time.Duration, len(fs.Projections))}
+	for i, proj := range fs.Projections {
+		fv, err := r.Objects.FeatureView(proj.View)
+		if err != nil {
+			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
+		}
+		if i == 0 {
+			p.vector = StoreView(fs.Name, fv.JoinKeys())
+		}
+		p.ttls[i] = fv.TTL
+		p.views = append(p.views, onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()})
+	}
+	if r.plans == nil {
+		r.plans = map[*registry.FeatureService]*readPlan{}
+	}
+	r.plans[fs] = p
+	return p, nil
 }
 
 // Read returns the service's features for the entity keys (serialized, in the
@@ -58,22 +96,11 @@ type Reader struct {
 // the service, the entity and the command that fixes it. A view's features
 // older than its ttl are OUTSIDE_MAX_AGE (values still returned).
 func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][]byte, fullNames bool) (*Result, error) {
-	s := SchemaOf(fs)
-	var joinKeys []string
-	views := []onlinestore.View{}
-	ttls := make([]time.Duration, len(fs.Projections))
-	for i, p := range fs.Projections {
-		fv, err := r.Objects.FeatureView(p.View)
-		if err != nil {
-			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
-		}
-		if i == 0 {
-			joinKeys = fv.JoinKeys()
-		}
-		ttls[i] = fv.TTL
-		views = append(views, onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}) // _ts only: does the entity have data?
+	plan, err := r.plan(fs)
+	if err != nil {
+		return nil, err
 	}
-	all := append([]onlinestore.View{StoreView(fs.Name, joinKeys)}, views...)
+	s, ttls := &plan.schema, plan.ttls
 
 	unique := map[string]int{}
 	var lookup [][]byte
@@ -83,18 +110,39 @@ func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][
 			lookup = append(lookup, k)
 		}
 	}
-	rows, err := r.Store.ReadViews(ctx, lookup, all)
+	// One field per entity in the common case: the vector. Only entities
+	// without one are looked up again, to tell "no data" from "not built".
+	vecs, err := r.Store.ReadViews(ctx, lookup, []onlinestore.View{plan.vector})
 	if err != nil {
 		return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
 	}
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
+	var missing [][]byte
+	for i, row := range vecs {
+		if !row[0].Found || len(row[0].Values[0]) == 0 {
+			missing = append(missing, lookup[i])
+		}
 	}
-	t := now()
+	if len(missing) > 0 {
+		rows, err := r.Store.ReadViews(ctx, missing, plan.views)
+		if err != nil {
+			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
+		}
+		for i, row := range rows {
+			for _, v := range row {
+				if v.Found {
+					return nil, fmt.Errorf("%w: feature service %q, entity %s has feature data but no precomputed vector; run `feast-go precompute %s`",
+						ErrStale, fs.Name, describeKey(missing[i]), fs.Name)
+				}
+			}
+		}
+	}
+	t := r.now()
 	decoded := make([][]Feature, len(lookup))
-	for i, row := range rows {
-		if decoded[i], err = r.decode(&s, fs, row, ttls, t, lookup[i]); err != nil {
+	flat := make([]Feature, len(lookup)*len(s.Names))
+	var pv rawVector
+	for i, row := range vecs {
+		decoded[i] = flat[i*len(s.Names) : (i+1)*len(s.Names) : (i+1)*len(s.Names)]
+		if err = r.decode(s, fs, row[0], ttls, t, lookup[i], &pv, decoded[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -112,41 +160,36 @@ func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][
 	return res, nil
 }
 
-func (r *Reader) decode(s *Schema, fs *registry.FeatureService, row []onlinestore.FeatureRow, ttls []time.Duration, now time.Time, key []byte) ([]Feature, error) {
-	out := make([]Feature, len(s.Names))
-	vec := row[0]
+// decode turns an entity's vector into features; no vector means no data
+// (Read checked that the views agree).
+func (r *Reader) decode(s *Schema, fs *registry.FeatureService, vec onlinestore.FeatureRow, ttls []time.Duration, now time.Time, key []byte, pv *rawVector, out []Feature) error {
 	if !vec.Found || len(vec.Values[0]) == 0 {
-		for _, v := range row[1:] {
-			if v.Found {
-				return nil, fmt.Errorf("%w: feature service %q, entity %s has feature data but no precomputed vector; run `feast-go precompute %s`",
-					ErrStale, fs.Name, describeKey(key), fs.Name)
-			}
-		}
 		for i := range out {
 			out[i].Status = NotFound
 		}
-		return out, nil
+		return nil
 	}
-	pv, err := DecodeVector(vec.Values[0])
-	if err != nil {
-		return nil, fmt.Errorf("feature service %q, entity %s: %w", fs.Name, describeKey(key), err)
+	if err := parseVector(vec.Values[0], pv); err != nil {
+		return fmt.Errorf("feature service %q, entity %s: %w", fs.Name, describeKey(key), err)
 	}
-	if err := checkSchema(s, pv.GetFeatureNames(), pv.GetFeastGoSchemaFingerprint()); err != nil {
-		return nil, fmt.Errorf("%w: feature service %q, entity %s: %v; run `feast-go precompute %s`", ErrStale, fs.Name, describeKey(key), err, fs.Name)
+	if err := checkSchema(s, pv.names, pv.fp); err != nil {
+		return fmt.Errorf("%w: feature service %q, entity %s: %v; run `feast-go precompute %s`", ErrStale, fs.Name, describeKey(key), err, fs.Name)
 	}
-	stamps := map[string]time.Time{}
-	for _, st := range pv.GetFvTimestamps() {
-		stamps[st.GetFeatureViewName()] = st.GetEventTimestamp().AsTime()
+	if len(pv.values) != len(s.Names) {
+		return fmt.Errorf("%w: feature service %q, entity %s: the vector holds %d values for %d features; run `feast-go precompute %s`",
+			ErrStale, fs.Name, describeKey(key), len(pv.values), len(s.Names), fs.Name)
 	}
-	vals := pv.GetValues()
 	i := 0
 	for pi, p := range s.Projections {
-		ts, has := stamps[p.NameToUse()]
-		for range p.Features {
-			f := Feature{EventTS: ts}
-			if vals[i] != nil {
-				f.Value, _ = marshalValue(vals[i])
+		var ts time.Time
+		has := false
+		for _, st := range pv.stamps {
+			if string(st.name) == p.NameToUse() {
+				ts, has = st.ts, true
 			}
+		}
+		for range p.Features {
+			f := Feature{EventTS: ts, Value: pv.values[i]}
 			switch {
 			case !has || ts.Unix() == 0:
 				f.Status = NotFound
@@ -161,13 +204,13 @@ func (r *Reader) decode(s *Schema, fs *registry.FeatureService, row []onlinestor
 			i++
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // checkSchema compares a vector with the registry: by feast-go's fingerprint
 // when the vector has one (0: none), else (vectors Feast wrote) by the list of
 // names, as Feast's reader does but in order.
-func checkSchema(s *Schema, names []string, fp uint64) error {
+func checkSchema(s *Schema, names [][]byte, fp uint64) error {
 	if fp != 0 {
 		if fp != s.Fingerprint {
 			return fmt.Errorf("its schema fingerprint %016x does not match the registry's %016x", fp, s.Fingerprint)
@@ -178,7 +221,7 @@ func checkSchema(s *Schema, names []string, fp uint64) error {
 		return fmt.Errorf("it holds %d features, the service has %d", len(names), len(s.Names))
 	}
 	for i := range names {
-		if names[i] != s.Names[i] {
+		if string(names[i]) != s.Names[i] {
 			return fmt.Errorf("feature %d is %q, the service has %q", i, names[i], s.Names[i])
 		}
 	}

@@ -317,3 +317,35 @@ func RedisSentinel(t testing.TB) string {
 	t.Fatalf("sentinel did not report the master:\n%s", out)
 	return ""
 }
+
+// FeastServe starts Feast's own HTTP feature server (`feast serve`) of the
+// repository in dir on a free loopback port and returns its base URL. The
+// server is stopped when the test ends.
+func FeastServe(t testing.TB, python, dir string) string {
+	t.Helper()
+	port := FreePort(t)
+	cmd := exec.Command(filepath.Join(filepath.Dir(python), "feast"), "serve", "-h", "127.0.0.1", "-p", fmt.Sprint(port), "--no-access-log")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "FEAST_USAGE=False")
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "feast-serve.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start feast serve: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := client.Get(url + "/health"); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("feast serve did not answer on %s/health:\n%s", url, out)
+	return ""
+}
