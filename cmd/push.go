@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -80,7 +79,7 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 		return usageError{err}
 	}
 	if opts.Input == "-" && format == ingest.Parquet {
-		return usageError{errors.New("Parquet cannot be read from stdin; give a file")}
+		return usageError{errors.New("a Parquet input cannot be read from stdin; give a file")}
 	}
 	cfg, _, objs, err := e.project(ctx)
 	if err != nil {
@@ -90,7 +89,7 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	if err != nil {
 		return usageError{err}
 	}
-	var in io.Reader = e.IO.In
+	in := e.IO.In
 	if opts.Input != "-" {
 		f, err := os.Open(opts.Input)
 		if err != nil {

@@ -282,7 +282,7 @@ func TestPushUsageErrors(t *testing.T) {
 		{[]string{"push", "stats_source", "-i", csv}, ExitUsage, `data source "stats_source" is not a push source`},
 		{[]string{"push", "stats_push", "-i", csv, "--to", "cloud"}, ExitUsage, `--to "cloud": expected online, offline or online_and_offline`},
 		{[]string{"push", "stats_push", "-i", "-"}, ExitUsage, "reading stdin needs --format csv or --format jsonl"},
-		{[]string{"push", "stats_push", "-i", "-", "--format", "parquet"}, ExitUsage, "Parquet cannot be read from stdin"},
+		{[]string{"push", "stats_push", "-i", "-", "--format", "parquet"}, ExitUsage, "a Parquet input cannot be read from stdin"},
 		{[]string{"push", "stats_push"}, ExitUsage, "--input is required"},
 		{[]string{"push", "stats_push", "-i", csv}, ExitError, `rows.csv: missing column: "conv_rate" (feature conv_rate of driver_live, Float32)`},
 		{[]string{"push", "stats_push", "-i", filepath.Join(dir, "absent.csv")}, ExitError, "push input: open"},

@@ -11,6 +11,7 @@ import (
 	"github.com/feast-go/feast-go/registry"
 	"github.com/feast-go/feast-go/registry/feastpb"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // ViewPrefix names the synthetic feature view Feast stores a service's vectors under.
@@ -120,7 +121,7 @@ func vectorValue(blob []byte) []byte {
 // DecodeVector parses a stored vector Value.
 func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
 	var v feastpb.Value
-	if err := unmarshal(value, &v); err != nil {
+	if err := proto.Unmarshal(value, &v); err != nil {
 		return nil, fmt.Errorf("vector value: %w", err)
 	}
 	blob, ok := v.GetVal().(*feastpb.Value_BytesVal)
@@ -128,7 +129,7 @@ func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
 		return nil, fmt.Errorf("vector value is not bytes_val")
 	}
 	var pv feastpb.PrecomputedFeatureVector
-	if err := unmarshal(blob.BytesVal, &pv); err != nil {
+	if err := proto.Unmarshal(blob.BytesVal, &pv); err != nil {
 		return nil, fmt.Errorf("vector blob: %w", err)
 	}
 	return &pv, nil
