@@ -18,9 +18,8 @@ build: ## build bin/feast-go (static, CGO_ENABLED=0)
 demo: ## the README quickstart: demo repository, apply, materialize into SQLite, read back
 	bash scripts/demo.sh
 
-bench-e2e: ## materialization and vector rebuilds beside redis-benchmark and Feast 0.67 (see BENCHMARKS.md)
-	bash scripts/bench-materialize.sh
-	bash scripts/bench-precompute.sh
+bench-e2e: ## materialization and vector rebuilds beside redis-benchmark and Feast 0.67, one table (ROWS=10000000 for 10M; see BENCHMARKS.md)
+	bash scripts/bench-e2e.sh
 
 test: ## the full test suite, as CI runs it (starts its own servers)
 	bash .ci/run

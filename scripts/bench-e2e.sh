@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The end-to-end performance harness (issue #9; BENCHMARKS.md records the results).
+#
+# One run, one table. Generates ROWS rows over ENTITIES entities with 10 Float64
+# features into an Iceberg table (SQLite catalog, day partitions), starts a private
+# redis-server on a free loopback port, and measures:
+#   - the ceiling: redis-benchmark -P 100 HSET of the same shape as a feast-go row
+#     (10 four-byte feature fields with 9-byte values and _ts, 45-byte random keys);
+#   - feast-go materialize with skip_dedup (blind writes) and with the default
+#     compare-and-set;
+#   - Feast 0.67 materialize of FEAST_ROWS rows of the same shape (Feast is slow:
+#     its rate is per row, stated as such);
+#   - the precomputed-vector rebuild of a service over the view: feast-go precompute
+#     on every entity, Feast's precompute_feature_service on its FEAST_ROWS entities.
+# Wall time and peak RSS come from /usr/bin/time -v. Ratios: feast-go's rate over
+# Feast's (per row or entity), and over the Redis ceiling.
+#
+# Usage: scripts/bench-e2e.sh                      # 1M rows over 1M entities
+#        ROWS=10000000 ENTITIES=1000000 scripts/bench-e2e.sh
+#        FEAST_ROWS=0 scripts/bench-e2e.sh         # without Feast
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+ROWS=${ROWS:-1000000}
+ENTITIES=${ENTITIES:-$ROWS}
+FEAST_ROWS=${FEAST_ROWS:-100000}
+PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
+work=$(mktemp -d)
+trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+
+make_repo() { # dir rows entities db
+  local dir=$1
+  mkdir -p "$dir/data"
+  "$work/benchdata" -dir "$dir/data" -rows "$2" -entities "$3" write >/dev/null
+  cat >"$dir/feature_store.yaml" <<YAML
+project: bench
+registry: data/registry.db
+online_store:
+  type: redis
+  connection_string: 127.0.0.1:$port,db=$4
+offline_store:
+  type: duckdb
+YAML
+}
+
+features_yaml() { # with_service
+  cat <<'YAML'
+entities:
+  - {name: entity, join_keys: [entity_id], value_type: INT64}
+data_sources:
+  - name: rows
+    iceberg: {catalog_type: sql, catalog_name: bench, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: bench, table: rows}
+    timestamp_field: event_timestamp
+feature_views:
+  - name: bench
+    entities: [entity]
+    ttl: 0
+    source: rows
+    schema:
+      - {name: f0, dtype: Float64}
+      - {name: f1, dtype: Float64}
+      - {name: f2, dtype: Float64}
+      - {name: f3, dtype: Float64}
+      - {name: f4, dtype: Float64}
+      - {name: f5, dtype: Float64}
+      - {name: f6, dtype: Float64}
+      - {name: f7, dtype: Float64}
+      - {name: f8, dtype: Float64}
+      - {name: f9, dtype: Float64}
+YAML
+  if [ "$1" = yes ]; then
+    printf 'feature_services:\n  - {name: svc, features: [bench], precompute_online: true}\n'
+  fi
+}
+
+# timed LABEL UNITS KIND -- command...: one result line (seconds, rate, peak RSS).
+timed() {
+  local label=$1 units=$2 kind=$3; shift 4
+  /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
+  local secs rss
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
+  printf '%s\t%s\t%s\t%s\t%.0f\t%s\n' "$label" "$kind" "$units" "$secs" "$(echo "$units / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
+}
+
+echo "generating $ROWS rows over $ENTITIES entities" >&2
+make_repo "$work/go" "$ROWS" "$ENTITIES" 2
+features_yaml no >"$work/go/features.yaml"
+fg() { "$work/feast-go" -C "$work/go" "$@"; }
+fg apply -q >/dev/null
+sed 's/^  connection_string: .*/&\n  skip_dedup: true/' "$work/go/feature_store.yaml" >"$work/go/feature_store_blind.yaml"
+: >"$work/results.tsv"
+
+# The ceiling: the same HSET shape straight from redis-benchmark.
+v9=123456789 ts=12345678901
+redis-benchmark -p "$port" -P 100 -n "$ROWS" -r "$ENTITIES" -q --csv \
+  HSET "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk:__rand_int__" \
+  ff00 $v9 ff01 $v9 ff02 $v9 ff03 $v9 ff04 $v9 ff05 $v9 ff06 $v9 ff07 $v9 ff08 $v9 ff09 $v9 _ts:bench $ts >"$work/rb.csv"
+ceiling=$(awk -F'","' 'NR==2 {gsub(/"/,"",$2); print $2}' "$work/rb.csv")
+redis-cli -p "$port" flushall >/dev/null
+
+echo "feast-go materialize" >&2
+timed "feast-go materialize, skip_dedup" "$ROWS" rows -- "$work/feast-go" -C "$work/go" --config feature_store_blind.yaml materialize 2026-01-01 2026-01-11 -q
+redis-cli -p "$port" -n 2 flushdb >/dev/null
+timed "feast-go materialize, compare-and-set" "$ROWS" rows -- "$work/feast-go" -C "$work/go" materialize 2026-01-01 2026-01-11 -q
+keys=$(redis-cli -p "$port" -n 2 dbsize)
+features_yaml yes >"$work/go/features.yaml"
+fg apply -q >/dev/null
+echo "feast-go precompute" >&2
+timed "feast-go precompute (full rebuild)" "$keys" entities -- "$work/feast-go" -C "$work/go" precompute svc -q
+
+if [ -x "$PY" ] && [ "$FEAST_ROWS" -gt 0 ]; then
+  echo "Feast 0.67 on $FEAST_ROWS rows" >&2
+  make_repo "$work/feast" "$FEAST_ROWS" "$FEAST_ROWS" 3
+  cat >"$work/feast/defs.py" <<'PY'
+from feast import Entity, FeatureView, Field, ValueType
+from feast.infra.data_sources.contrib.iceberg_catalog.iceberg_source import IcebergSource
+from feast.types import Float64
+entity = Entity(name="entity", join_keys=["entity_id"], value_type=ValueType.INT64)
+rows = IcebergSource(name="rows", catalog_type="sql", catalog_name="bench", endpoint="sqlite:///data/catalog.db",
+                     warehouse="data/warehouse", namespace="bench", table="rows", timestamp_field="event_timestamp")
+bench = FeatureView(name="bench", entities=[entity], source=rows, schema=[Field(name=f"f{i}", dtype=Float64) for i in range(10)])
+PY
+  feast=$(dirname "$PY")/feast
+  (cd "$work/feast" && FEAST_USAGE=False "$feast" apply >/dev/null)
+  (cd "$work/feast" && FEAST_USAGE=False timed "Feast 0.67 materialize" "$FEAST_ROWS" rows -- "$feast" materialize 2026-01-01T00:00:00 2026-01-11T00:00:00)
+  # Feast rebuilt no vectors yet (no service); add one and time the full rebuild.
+  printf 'from feast import FeatureService\nfrom defs import bench\nsvc = FeatureService(name="svc", features=[bench], precompute_online=True)\n' >"$work/feast/svc.py"
+  (cd "$work/feast" && FEAST_USAGE=False "$feast" apply >/dev/null)
+  feast_keys=$(redis-cli -p "$port" -n 3 dbsize)
+  (cd "$work/feast" && FEAST_USAGE=False timed "Feast 0.67 precompute_feature_service" "$feast_keys" entities -- "$PY" -c \
+    'from feast import FeatureStore; FeatureStore(repo_path=".").precompute_feature_service("svc")')
+fi
+
+echo
+echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}'); go $(go env GOVERSION)"
+echo "data: $ROWS rows over $ENTITIES entities, 10 Float64 features; Feast on $FEAST_ROWS rows (its rates are per row or entity, so ratios compare rates)"
+echo "ceiling: redis-benchmark -P 100 HSET of the same shape: $(printf '%.0f' "$ceiling") rows/s"
+echo
+awk -F'\t' -v ceiling="$ceiling" '
+  { label[NR]=$1; kind[NR]=$2; n[NR]=$3; secs[NR]=$4; rate[NR]=$5; rss[NR]=$6
+    if ($1 ~ /^Feast/) feast[$2]=$5 }
+  END {
+    printf "%-40s %16s %9s %12s %9s %10s %10s\n", "WHAT", "UNITS", "SECONDS", "PER SECOND", "PEAK MB", "× FEAST", "OF REDIS"
+    for (i = 1; i <= NR; i++) {
+      x = (label[i] !~ /^Feast/ && feast[kind[i]] > 0) ? sprintf("%.1f×", rate[i] / feast[kind[i]]) : "-"
+      c = (kind[i] == "rows") ? sprintf("%.1f%%", 100 * rate[i] / ceiling) : "-"
+      printf "%-40s %16s %9.2f %12s %9s %10s %10s\n", label[i], n[i] " " kind[i], secs[i], rate[i], rss[i], x, c
+    }
+  }' "$work/results.tsv"
