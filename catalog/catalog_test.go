@@ -281,8 +281,8 @@ func TestSchemaErrors(t *testing.T) {
 			[]string{`column "conv_rate" is float`, "dtype String"}},
 		{"join key type", func(fv *registry.FeatureView) { fv.EntityColumns[0].Type = feastpb.ValueType_STRING },
 			[]string{`column "driver_id" is long`, "join key's dtype String"}},
-		{"narrowing key", func(fv *registry.FeatureView) { fv.EntityColumns[0].Type = feastpb.ValueType_INT32 },
-			[]string{`column "driver_id" is long`}},
+		{"double key", func(fv *registry.FeatureView) { fv.EntityColumns[0].Type = feastpb.ValueType_DOUBLE },
+			[]string{`column "driver_id" is long`, "join key's dtype Float64"}},
 		{"timestamp column type", func(fv *registry.FeatureView) {
 			s := *fv.BatchSource
 			s.TimestampField = "trips"

@@ -95,8 +95,8 @@ func keyFits(t iceberg.Type, vt registry.ValueType) bool {
 	switch vt {
 	case feastpb.ValueType_INT64:
 		return is[iceberg.Int64Type](t) || is[iceberg.Int32Type](t)
-	case feastpb.ValueType_INT32:
-		return is[iceberg.Int32Type](t)
+	case feastpb.ValueType_INT32: // a long column's values are range-checked row by row
+		return is[iceberg.Int32Type](t) || is[iceberg.Int64Type](t)
 	case feastpb.ValueType_STRING:
 		return is[iceberg.StringType](t) || is[iceberg.UUIDType](t)
 	case feastpb.ValueType_BYTES:
@@ -114,8 +114,8 @@ func fits(t iceberg.Type, vt registry.ValueType) bool {
 	switch vt {
 	case feastpb.ValueType_INT64:
 		return is[iceberg.Int64Type](t) || is[iceberg.Int32Type](t)
-	case feastpb.ValueType_INT32:
-		return is[iceberg.Int32Type](t)
+	case feastpb.ValueType_INT32: // as Feast: the dtype decides; values that do not fit are an error
+		return is[iceberg.Int32Type](t) || is[iceberg.Int64Type](t)
 	case feastpb.ValueType_DOUBLE, feastpb.ValueType_FLOAT:
 		return is[iceberg.Float64Type](t) || is[iceberg.Float32Type](t) || is[iceberg.Int32Type](t) ||
 			is[iceberg.Int64Type](t) || is[iceberg.DecimalType](t)

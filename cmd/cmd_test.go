@@ -158,7 +158,7 @@ func TestApplyBadDefinitionWritesNothing(t *testing.T) {
 	if r.code != ExitError {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
-	if !strings.Contains(r.stderr, "definitions.yaml:42:33") || !strings.Contains(r.stderr, `unknown dtype "Double"`) {
+	if !strings.Contains(r.stderr, "definitions.yaml:63:33") || !strings.Contains(r.stderr, `unknown dtype "Double"`) {
 		t.Errorf("stderr %q lacks the file, line and problem", r.stderr)
 	}
 	if !strings.Contains(r.stdout, `"message_type":"error"`) {

@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/registry/feastpb"
 	"google.golang.org/protobuf/proto"
@@ -203,5 +206,27 @@ func BenchmarkFieldName(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = FieldName("driver_hourly_stats", "conv_rate")
+	}
+}
+
+// An Int32 entity read from a long column (Feast: the entity dtype decides)
+// gets int32 keys; a value that does not fit is an error, not a wrapped key.
+func TestInt32KeyFromLongColumn(t *testing.T) {
+	b := array.NewInt64Builder(memory.DefaultAllocator)
+	b.AppendValues([]int64{2147483647, -5, 2147483648}, nil)
+	col := b.NewArray()
+	defer col.Release()
+	app, err := NewKeyAppender(col, feastpb.ValueType_INT32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"03000000" + "04000000" + "ffffff7f", "03000000" + "04000000" + "fbffffff"} {
+		got, ok, err := app(nil, i)
+		if err != nil || !ok || hex.EncodeToString(got) != want {
+			t.Errorf("row %d: %x %v %v, want %s", i, got, ok, err, want)
+		}
+	}
+	if _, _, err := app(nil, 2); err == nil || !strings.Contains(err.Error(), "key 2147483648 does not fit Int32") {
+		t.Errorf("overflow: %v", err)
 	}
 }

@@ -11,6 +11,9 @@ from feast import FeatureStore
 
 DRIVERS = [1000, 1001, 1017, 2000, 3000, 3001, 99999]
 CUSTOMERS = ["c0", "c1", "c2", "c3", "c\u00e9\U0001F600", "nobody"]
+TRIPS = [{"driver_id": d, "customer_id": c} for d, c in
+         ((1000, "c0"), (1005, "c3"), (1001, "c1000"), (1002, "c\u00e9\U0001F600"), (1000, "c1000"), (99999, "c0"))]
+ZONES = [1, 2, 40, 2147483647, -5, 12345]
 
 
 def clean(v):
@@ -28,6 +31,8 @@ def main(repo):
         ("drivers", ["driver_hourly_stats:conv_rate", "driver_hourly_stats:acc_rate", "driver_hourly_stats:avg_daily_trips",
                      "driver_fresh_stats:conv_rate"], [{"driver_id": d} for d in DRIVERS]),
         ("customers", ["customer_profile:age", "customer_profile:tier", "customer_profile:tags"], [{"customer_id": c} for c in CUSTOMERS]),
+        ("trips", ["driver_customer_trips:trip_count", "driver_customer_trips:avg_fare"], TRIPS),
+        ("zones", ["zone_stats:demand", "zone_stats:label"], [{"zone_id": z} for z in ZONES]),
     ):
         resp = fs.get_online_features(features=feats, entity_rows=rows, full_feature_names=True).to_dict()
         out[name] = {k: [clean(v) for v in vs] for k, vs in resp.items()}

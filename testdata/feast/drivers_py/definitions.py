@@ -10,6 +10,7 @@ from feast.types import Array, Float32, Float64, Int32, Int64, String
 driver = Entity(name="driver", join_keys=["driver_id"], value_type=ValueType.INT64,
                 description="A driver of the fleet")
 customer = Entity(name="customer", join_keys=["customer_id"], value_type=ValueType.STRING)
+zone = Entity(name="zone", join_keys=["zone_id"], value_type=ValueType.INT32)
 
 driver_stats_source = IcebergSource(
     name="driver_stats_source", catalog_type="sql", catalog_name="local",
@@ -20,6 +21,16 @@ customer_source = IcebergSource(
     name="customer_source", catalog_type="sql", catalog_name="local",
     endpoint="sqlite:///data/catalog.db", warehouse="data/warehouse", namespace="feast",
     table="customer_profile", timestamp_field="event_timestamp",
+)
+trips_source = IcebergSource(
+    name="trips_source", catalog_type="sql", catalog_name="local",
+    endpoint="sqlite:///data/catalog.db", warehouse="data/warehouse", namespace="feast",
+    table="trips", timestamp_field="event_timestamp",
+)
+zones_source = IcebergSource(
+    name="zones_source", catalog_type="sql", catalog_name="local",
+    endpoint="sqlite:///data/catalog.db", warehouse="data/warehouse", namespace="feast",
+    table="zones", timestamp_field="event_timestamp",
 )
 driver_stats_push = PushSource(name="driver_stats_push", batch_source=driver_stats_source)
 
@@ -37,6 +48,15 @@ customer_profile = FeatureView(
     name="customer_profile", entities=[customer], ttl=timedelta(0), source=customer_source, online=True,
     schema=[Field(name="customer_id", dtype=String), Field(name="age", dtype=Int32),
             Field(name="tier", dtype=String), Field(name="tags", dtype=Array(String))],
+)
+driver_customer_trips = FeatureView(
+    name="driver_customer_trips", entities=[driver, customer], ttl=timedelta(hours=48), source=trips_source,
+    schema=[Field(name="driver_id", dtype=Int64), Field(name="customer_id", dtype=String),
+            Field(name="trip_count", dtype=Int64), Field(name="avg_fare", dtype=Float64)],
+)
+zone_stats = FeatureView(
+    name="zone_stats", entities=[zone], ttl=timedelta(hours=12), source=zones_source,
+    schema=[Field(name="zone_id", dtype=Int32), Field(name="demand", dtype=Float64), Field(name="label", dtype=String)],
 )
 
 driver_activity = FeatureService(
