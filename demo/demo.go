@@ -87,6 +87,12 @@ feature_views:
     schema:
       - {name: rating, dtype: Float64}
       - {name: vehicle, dtype: String}
+  - name: driver_live
+    entities: [driver]
+    ttl: 2h
+    source: driver_stats_push           # fed by feast-go push; materialized from the batch table too
+    schema:
+      - {name: conv_rate, dtype: Float32}
   - name: customer_profile
     entities: [customer]
     ttl: 0

@@ -80,17 +80,18 @@ func TestSameBytesAsFeast(t *testing.T) {
 	sameRedisBytes(t, addr, 1, 2, fieldNames(t, goDir), 70)
 
 	// Feast's SDK reads feast-go's rows as it reads its own.
-	read := filepath.Join(testenv.RepoRoot(), "testdata", "feast", "read_online.py")
-	fromFeast := testenv.Run(t, feastDir, python, read, feastDir)
-	fromGo := testenv.Run(t, goDir, python, read, goDir)
-	if jsonTail(fromFeast) != jsonTail(fromGo) {
-		t.Errorf("get_online_features differs\nover Feast's rows:    %s\nover feast-go's rows: %s", jsonTail(fromFeast), jsonTail(fromGo))
+	fromGo := sameFeastReads(t, python, feastDir, goDir)
+	if !strings.Contains(fromGo, `"precomputed"`) || !strings.Contains(fromGo, "driver_activity") && !strings.Contains(fromGo, "driver_hourly_stats__conv_rate") {
+		t.Errorf("Feast's precomputed read over feast-go's vectors is missing: %s", fromGo)
 	}
-	if !strings.Contains(jsonTail(fromGo), `"precomputed"`) || !strings.Contains(jsonTail(fromGo), "driver_activity") && !strings.Contains(jsonTail(fromGo), "driver_hourly_stats__conv_rate") {
-		t.Errorf("Feast's precomputed read over feast-go's vectors is missing: %s", jsonTail(fromGo))
-	}
-	if !strings.Contains(jsonTail(fromGo), "été 😀") {
-		t.Errorf("unicode value missing from Feast's read of feast-go's rows: %s", jsonTail(fromGo))
+	for _, want := range []string{
+		"été 😀", // unicode
+		`"driver_customer_trips__trip_count": [48,`, // composite key (1000, "c0"), its latest row
+		`"zone 2147483647 ☂"`,                       // the largest Int32 key, read from a long column
+	} {
+		if !strings.Contains(fromGo, want) {
+			t.Errorf("Feast's read of feast-go's rows lacks %s: %s", want, fromGo)
+		}
 	}
 }
 
@@ -133,6 +134,20 @@ func sameRedisBytes(t *testing.T, addr string, feastDBN, goDBN int, names map[st
 	if len(diffs) > 0 {
 		t.Errorf("%d fields differ:\n%s", len(diffs), strings.Join(diffs[:min(len(diffs), 20)], "\n"))
 	}
+}
+
+// sameFeastReads runs read_online.py (Feast's get_online_features, regular
+// and precomputed) over both repositories, reports any difference, and
+// returns the JSON read over feast-go's rows.
+func sameFeastReads(t *testing.T, python, feastDir, goDir string) string {
+	t.Helper()
+	read := filepath.Join(testenv.RepoRoot(), "testdata", "feast", "read_online.py")
+	fromFeast := jsonTail(testenv.Run(t, feastDir, python, read, feastDir))
+	fromGo := jsonTail(testenv.Run(t, goDir, python, read, goDir))
+	if fromFeast != fromGo {
+		t.Errorf("get_online_features differs\nover Feast's rows:    %s\nover feast-go's rows: %s", fromFeast, fromGo)
+	}
+	return fromGo
 }
 
 func jsonTail(s string) string { return s[strings.Index(s, "{"):] }

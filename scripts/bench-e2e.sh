@@ -19,34 +19,16 @@
 #        ROWS=10000000 ENTITIES=1000000 scripts/bench-e2e.sh
 #        FEAST_ROWS=0 scripts/bench-e2e.sh         # without Feast
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=${ROWS:-1000000}
 ENTITIES=${ENTITIES:-$ROWS}
 FEAST_ROWS=${FEAST_ROWS:-100000}
 PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
-work=$(mktemp -d)
-trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+source "$(dirname "$0")/lib/bench.sh"
+bench_start
 
 make_repo() { # dir rows entities db
-  local dir=$1
-  mkdir -p "$dir/data"
-  "$work/benchdata" -dir "$dir/data" -rows "$2" -entities "$3" write >/dev/null
-  cat >"$dir/feature_store.yaml" <<YAML
-project: bench
-registry: data/registry.db
-online_store:
-  type: redis
-  connection_string: 127.0.0.1:$port,db=$4
-offline_store:
-  type: duckdb
-YAML
+  bench_repo "$1" "$4"
+  "$work/benchdata" -dir "$1/data" -rows "$2" -entities "$3" write >/dev/null
 }
 
 features_yaml() { # with_service
@@ -77,16 +59,6 @@ YAML
   if [ "$1" = yes ]; then
     printf 'feature_services:\n  - {name: svc, features: [bench], precompute_online: true}\n'
   fi
-}
-
-# timed LABEL UNITS KIND -- command...: one result line (seconds, rate, peak RSS).
-timed() {
-  local label=$1 units=$2 kind=$3; shift 4
-  /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
-  local secs rss
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
-  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
-  printf '%s\t%s\t%s\t%s\t%.0f\t%s\n' "$label" "$kind" "$units" "$secs" "$(echo "$units / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
 }
 
 echo "generating $ROWS rows over $ENTITIES entities" >&2
@@ -139,7 +111,7 @@ PY
 fi
 
 echo
-echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}'); go $(go env GOVERSION)"
+machine
 echo "data: $ROWS rows over $ENTITIES entities, 10 Float64 features; Feast on $FEAST_ROWS rows (its rates are per row or entity, so ratios compare rates)"
 echo "ceiling: redis-benchmark -P 100 HSET of the same shape: $(printf '%.0f' "$ceiling") rows/s"
 echo

@@ -7,17 +7,12 @@
 #
 # Usage: ENTITIES=1000000 FEAST_ENTITIES=20000 scripts/bench-precompute.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 ENTITIES=${ENTITIES:-1000000}
 FEAST_ENTITIES=${FEAST_ENTITIES:-20000}
 PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
-work=$(mktemp -d)
-trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/pcb" ./internal/tools/precomputebench)
+source "$(dirname "$0")/lib/bench.sh"
+bench_start
+(cd "$root" && go build -o "$work/pcb" ./internal/tools/precomputebench)
 
 "$work/pcb" -dir "$work/go" -redis "127.0.0.1:$port" -db 1 -entities "$ENTITIES" setup
 /usr/bin/time -v "$work/feast-go" -C "$work/go" precompute svc --json >"$work/go.json" 2>"$work/go.time"
@@ -39,7 +34,7 @@ t = time.time(); fs.precompute_feature_service("svc"); print(f"seconds={time.tim
   vectors=$(redis-cli -p "$port" -n 2 eval "return #redis.call('keys','*')" 0)
 fi
 
-echo "machine: $(uname -m), $(nproc) cores; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}')"
+machine
 printf '%-40s %10s %9s %14s %10s\n' what entities seconds entities/s "peak RSS"
 printf '%-40s %10s %9.2f %14.0f %8s MB\n' "feast-go precompute (5 views)" "$ENTITIES" "$go_secs" "$(echo "$ENTITIES / $go_secs" | bc -l)" "$go_rss"
 if [ "$feast_rate" != 0 ]; then

@@ -11,19 +11,11 @@
 #
 # Usage: ROWS=100000 scripts/bench-push.sh
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=${ROWS:-100000}
 PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
 [ -x "$PY" ] || { echo "needs the test virtualenv: run scripts/test-deps.sh" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+source "$(dirname "$0")/lib/bench.sh"
+bench_start
 
 "$PY" - "$work/rows.parquet" "$ROWS" <<'PY'
 import sys
@@ -41,27 +33,8 @@ pq.write_table(pa.table(cols), path)
 PY
 
 make_repo() { # dir db
-  local dir=$1
-  mkdir -p "$dir/data"
-  "$work/benchdata" -dir "$dir/data" -rows 1 -entities 1 write >/dev/null
-  cat >"$dir/feature_store.yaml" <<YAML
-project: bench
-registry: data/registry.db
-online_store:
-  type: redis
-  connection_string: 127.0.0.1:$port,db=$2
-offline_store:
-  type: duckdb
-YAML
-}
-
-timed() { # label rows -- command...: prints label, seconds, rows/s, peak RSS MB
-  local label=$1 rows=$2; shift 3
-  /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
-  local secs rss
-  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
-  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
-  printf '%s\t%s\t%s\t%.0f\t%s\n' "$label" "$rows" "$secs" "$(echo "$rows / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
+  bench_repo "$1" "$2"
+  "$work/benchdata" -dir "$1/data" -rows 1 -entities 1 write >/dev/null
 }
 
 make_repo "$work/go" 2
@@ -92,11 +65,10 @@ feature_views:
       - {name: f9, dtype: Float64}
 YAML
 "$work/feast-go" -C "$work/go" apply -q >/dev/null
-printf 'what\trows\tseconds\trows_per_s\tpeak_rss_mb\n' >"$work/results.tsv"
-timed "feast-go push --to online" "$ROWS" -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" -q
+timed "feast-go push --to online" "$ROWS" rows -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" -q
 keys=$(redis-cli -p "$port" -n 2 dbsize)
 redis-cli -p "$port" -n 2 flushdb >/dev/null
-timed "feast-go push --to online_and_offline" "$ROWS" -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" --to online_and_offline -q
+timed "feast-go push --to online_and_offline" "$ROWS" rows -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" --to online_and_offline -q
 
 make_repo "$work/feast" 3
 cat >"$work/feast/defs.py" <<'PY'
@@ -117,10 +89,10 @@ from feast import FeatureStore
 from feast.data_source import PushMode
 FeatureStore(repo_path=".").push("rows_push", pd.read_parquet(sys.argv[1]), to=PushMode.ONLINE)
 PY
-(cd "$work/feast" && FEAST_USAGE=False timed "Feast 0.67 FeatureStore.push (online)" "$ROWS" -- "$PY" push.py "$work/rows.parquet")
+(cd "$work/feast" && FEAST_USAGE=False timed "Feast 0.67 FeatureStore.push (online)" "$ROWS" rows -- "$PY" push.py "$work/rows.parquet")
 feast_keys=$(redis-cli -p "$port" -n 3 dbsize)
 
 echo
-echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}')"
+machine
 echo "input: $ROWS rows over $ROWS entities, 10 Float64 features, Parquet; feast-go wrote $keys keys, Feast $feast_keys"
-column -t -s $'\t' "$work/results.tsv"
+results

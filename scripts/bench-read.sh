@@ -10,27 +10,13 @@
 #
 # Usage: ROWS=100000 DURATION=10s scripts/bench-read.sh [extra feast-go bench flags]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 ROWS=${ROWS:-100000}
 DURATION=${DURATION:-10s}
-work=$(mktemp -d)
-trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib/bench.sh"
+bench_start
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-
-(cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
-mkdir -p "$work/repo/data"
+bench_repo "$work/repo" 0
 "$work/benchdata" -dir "$work/repo/data" -rows "$ROWS" -entities "$ROWS" write >/dev/null
-cat >"$work/repo/feature_store.yaml" <<YAML
-project: bench
-registry: data/registry.db
-online_store:
-  type: redis
-  connection_string: 127.0.0.1:$port
-YAML
 {
   echo "entities:"
   echo "  - {name: entity, join_keys: [entity_id], value_type: INT64}"
@@ -59,5 +45,5 @@ echo "floor: redis-benchmark -c 1 -P 1 GET (one connection, one command per roun
 redis-cli -p "$port" set k 0123456789012345678901234567890123456789 >/dev/null
 redis-benchmark -p "$port" -c 1 -P 1 -n 100000 -t get --csv | column -t -s,
 echo
-echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}'); $ROWS entities"
+echo "$(machine); $ROWS entities"
 fg bench --feature-service five_views --duration "$DURATION" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README quickstart: build feast-go, write the demo repository, register it,
-# materialize it into the embedded SQLite online store, and read features back.
+# materialize it into the embedded SQLite online store, push a fresh row, and read
+# features back.
 # Needs only Go. Usage: bash scripts/demo.sh [DIR]   (default: $FEAST_GO_DEMO_DIR or bin/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,4 +12,6 @@ fg=$root/bin/feast-go
 cd "$dir"
 "$fg" apply
 "$fg" materialize-incremental now
+printf 'driver_id,conv_rate,event_timestamp\n1001,0.99,%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" |
+  "$fg" push driver_stats_push --input - --format csv
 "$fg" get --feature-service driver_activity --entity driver_id=1001 --entity driver_id=1002

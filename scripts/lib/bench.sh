@@ -1,0 +1,48 @@
+# Shared by the benchmark scripts (sourced, not run): a private redis-server on a
+# free loopback port, the binaries under test, and timing with peak RSS.
+# After bench_start: $work (a temporary folder, removed on exit), $port, $root.
+
+bench_start() {
+  root=$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)
+  work=$(mktemp -d)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  (cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+}
+
+# timed LABEL UNITS KIND -- command...: runs the command under /usr/bin/time -v
+# and appends "label kind units seconds rate peak_rss_mb" to $work/results.tsv.
+timed() {
+  local label=$1 units=$2 kind=$3; shift 4
+  /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
+  local secs rss
+  secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
+  rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
+  printf '%s\t%s\t%s\t%s\t%.0f\t%s\n' "$label" "$kind" "$units" "$secs" "$(echo "$units / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
+}
+
+# results prints $work/results.tsv as a table.
+results() {
+  { printf 'what\tunit\tcount\tseconds\tper_second\tpeak_rss_mb\n'; cat "$work/results.tsv"; } | column -t -s $'\t'
+}
+
+machine() {
+  echo "machine: $(uname -m), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; commit $(cd "$root" && git rev-parse --short HEAD); redis $(redis-server --version | awk '{print $3}'); $(go env GOVERSION)"
+}
+
+# bench_repo DIR DB: feature_store.yaml for project bench on the private Redis db DB.
+bench_repo() {
+  mkdir -p "$1/data"
+  cat >"$1/feature_store.yaml" <<YAML
+project: bench
+registry: data/registry.db
+online_store:
+  type: redis
+  connection_string: 127.0.0.1:$port,db=$2
+offline_store:
+  type: duckdb
+YAML
+}
