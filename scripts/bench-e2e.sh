@@ -32,30 +32,7 @@ make_repo() { # dir rows entities db
 }
 
 features_yaml() { # with_service
-  cat <<'YAML'
-entities:
-  - {name: entity, join_keys: [entity_id], value_type: INT64}
-data_sources:
-  - name: rows
-    iceberg: {catalog_type: sql, catalog_name: bench, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: bench, table: rows}
-    timestamp_field: event_timestamp
-feature_views:
-  - name: bench
-    entities: [entity]
-    ttl: 0
-    source: rows
-    schema:
-      - {name: f0, dtype: Float64}
-      - {name: f1, dtype: Float64}
-      - {name: f2, dtype: Float64}
-      - {name: f3, dtype: Float64}
-      - {name: f4, dtype: Float64}
-      - {name: f5, dtype: Float64}
-      - {name: f6, dtype: Float64}
-      - {name: f7, dtype: Float64}
-      - {name: f8, dtype: Float64}
-      - {name: f9, dtype: Float64}
-YAML
+  bench_definitions rows
   if [ "$1" = yes ]; then
     printf 'feature_services:\n  - {name: svc, features: [bench], precompute_online: true}\n'
   fi

@@ -38,32 +38,7 @@ make_repo() { # dir db
 }
 
 make_repo "$work/go" 2
-cat >"$work/go/features.yaml" <<'YAML'
-entities:
-  - {name: entity, join_keys: [entity_id], value_type: INT64}
-data_sources:
-  - name: rows
-    iceberg: {catalog_type: sql, catalog_name: bench, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: bench, table: rows}
-    timestamp_field: event_timestamp
-  - name: rows_push
-    push: {batch_source: rows}
-feature_views:
-  - name: bench
-    entities: [entity]
-    ttl: 0
-    source: rows_push
-    schema:
-      - {name: f0, dtype: Float64}
-      - {name: f1, dtype: Float64}
-      - {name: f2, dtype: Float64}
-      - {name: f3, dtype: Float64}
-      - {name: f4, dtype: Float64}
-      - {name: f5, dtype: Float64}
-      - {name: f6, dtype: Float64}
-      - {name: f7, dtype: Float64}
-      - {name: f8, dtype: Float64}
-      - {name: f9, dtype: Float64}
-YAML
+bench_definitions rows_push >"$work/go/features.yaml"
 "$work/feast-go" -C "$work/go" apply -q >/dev/null
 timed "feast-go push --to online" "$ROWS" rows -- "$work/feast-go" -C "$work/go" push rows_push -i "$work/rows.parquet" -q
 keys=$(redis-cli -p "$port" -n 2 dbsize)

@@ -46,3 +46,25 @@ offline_store:
   type: duckdb
 YAML
 }
+
+# bench_definitions SOURCE: YAML definitions of view "bench" (10 Float64 features
+# f0..f9 of entity_id) reading SOURCE: the Iceberg table "rows" or its push source "rows_push".
+bench_definitions() {
+  cat <<YAML
+entities:
+  - {name: entity, join_keys: [entity_id], value_type: INT64}
+data_sources:
+  - name: rows
+    iceberg: {catalog_type: sql, catalog_name: bench, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: bench, table: rows}
+    timestamp_field: event_timestamp
+  - name: rows_push
+    push: {batch_source: rows}
+feature_views:
+  - name: bench
+    entities: [entity]
+    ttl: 0
+    source: $1
+    schema:
+YAML
+  for i in 0 1 2 3 4 5 6 7 8 9; do echo "      - {name: f$i, dtype: Float64}"; done
+}
