@@ -61,7 +61,8 @@ func TestBenchAgainstFeastServe(t *testing.T) {
 	if ph["connections_opened"].(float64) > 10 || ph["requests"].(float64) < 100 {
 		t.Errorf("pooled client opened %v connections for %v requests", ph["connections_opened"], ph["requests"])
 	}
-	if uh["connections_opened"] != uh["requests"] {
+	// A worker's last request may find the phase over before it dials.
+	if d, r := uh["connections_opened"].(float64), uh["requests"].(float64); d > r || d < r-2 {
 		t.Errorf("--no-keepalive opened %v connections for %v requests", uh["connections_opened"], uh["requests"])
 	}
 }

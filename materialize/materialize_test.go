@@ -230,19 +230,35 @@ func TestInterruptedRunRecordsNothing(t *testing.T) {
 	}
 }
 
+// A column that cannot become the feature's type is refused with the table
+// named before any row is read; a long column for an Int32 feature is read (as
+// Feast reads it) but a value that does not fit fails the view during the
+// scan, before any write.
 func TestTypeMismatchIsRefusedBeforeAnyWrite(t *testing.T) {
-	f := newFixture(t, []srcRow{{id: ptr[int64](1), trips: 1, ts: base, cr: base}, {id: ptr[int64](2), trips: 1 << 40, ts: base, cr: base}}, "0")
-	fv, _ := f.objs.FeatureView("stats")
-	fv.Features[1].Type = feastpb.ValueType_INT32 // the registry says Int32; the table column is long
-	plan, _ := PlanWindow([]*registry.FeatureView{fv}, base, base)
-	_, err := f.runner().Run(context.Background(), plan)
-	for _, want := range []string{`feature view "stats"`, "feast.driver_stats", `column "trips" is long`, "Int32"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error %v lacks %q", err, want)
-		}
+	tests := []struct {
+		name string
+		vt   feastpb.ValueType_Enum
+		want []string
+	}{
+		{"schema", feastpb.ValueType_STRING, []string{`feature view "stats"`, "feast.driver_stats", `column "trips" is long`, "String"}},
+		{"value", feastpb.ValueType_INT32, []string{`feature view "stats"`, `row 2, column "trips": value 1099511627776 does not fit Int32`}},
 	}
-	if f.store.Keys() != 0 {
-		t.Error("rows were written although the schema did not fit")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, []srcRow{{id: ptr[int64](1), trips: 1, ts: base, cr: base}, {id: ptr[int64](2), trips: 1 << 40, ts: base, cr: base}}, "0")
+			fv, _ := f.objs.FeatureView("stats")
+			fv.Features[1].Type = tc.vt // the registry's type; the table column is long
+			plan, _ := PlanWindow([]*registry.FeatureView{fv}, base, base)
+			_, err := f.runner().Run(context.Background(), plan)
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error %v lacks %q", err, want)
+				}
+			}
+			if f.store.Keys() != 0 {
+				t.Error("rows were written although a value did not fit")
+			}
+		})
 	}
 }
 
