@@ -208,12 +208,12 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 	runner := &bench.Runner{Paths: pathImpls, Entities: ents, Config: bench.Config{
 		BatchSizes: o.BatchSizes, Iterations: o.Iterations, Warmup: o.Warmup, Concurrency: o.Concurrency,
 		Duration: dur, ThroughputBatch: o.TPBatch, CheckSample: o.CheckSample, Seed: o.Seed, CheckIgnoresAge: target != ""}}
-	stop := e.stepLine("bench")
-	runner.Step = stop.set
-	defer stop.done()
+	steps := e.stepLine("bench")
+	runner.Step = steps.set
+	defer steps.done()
 
 	if len(pathImpls) == 2 && !o.NoCheck {
-		stop.set("correctness check")
+		steps.set("correctness check")
 		rep.Check, err = runner.Check(ctx, pathImpls[0], pathImpls[1], svc.Name, func(en bench.Entity) string { return onlinestore.DescribeKey(en.Key) })
 		if err != nil {
 			return err
@@ -225,7 +225,7 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 	if rep.Throughput, err = runner.Throughput(ctx); err != nil {
 		return err
 	}
-	stop.done()
+	steps.done()
 	if client != nil {
 		st := client.Stats()
 		rep.HTTP = &st
