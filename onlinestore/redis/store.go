@@ -15,10 +15,24 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-//go:embed cas.lua
-var casSource string
+// The compare-and-set scripts: one row per call (Redis Cluster, where a
+// script's keys must share a slot) or many rows per call (standalone and
+// sentinel), both deciding per row with the same rule.
+var (
+	//go:embed cas_common.lua
+	casCommon string
+	//go:embed cas_row.lua
+	casRow string
+	//go:embed cas_batch.lua
+	casBatch string
 
-var casScript = goredis.NewScript(casSource)
+	casScript      = goredis.NewScript(casCommon + "\n" + casRow)
+	casBatchScript = goredis.NewScript(casCommon + "\n" + casBatch)
+)
+
+// casBatchRows is how many rows one batch script call writes: large enough
+// to spread the call's cost, small enough not to hold Redis for long.
+const casBatchRows = 100
 
 // Options tune the store.
 type Options struct {
@@ -88,12 +102,17 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 func (s *Store) Client() goredis.UniversalClient { return s.c }
 
 func (s *Store) loadScript(ctx context.Context) error {
-	load := func(ctx context.Context, c *goredis.Client) error { return casScript.Load(ctx, c).Err() }
+	load := func(ctx context.Context, c goredis.Scripter) error {
+		if err := casScript.Load(ctx, c).Err(); err != nil {
+			return err
+		}
+		return casBatchScript.Load(ctx, c).Err()
+	}
 	var err error
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
-		err = cc.ForEachMaster(ctx, load)
+		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return load(ctx, c) })
 	} else {
-		err = casScript.Load(ctx, s.c).Err()
+		err = load(ctx, s.c)
 	}
 	if err != nil {
 		return fmt.Errorf("redis: load the compare-and-set script: %w", err)
@@ -146,28 +165,15 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 			}
 		}
 		pipe := s.c.Pipeline()
-		var evals []*goredis.Cmd
-		for _, r := range rows {
-			key := s.redisKey(r.Key)
-			ts := onlinestore.AppendTimestamp(nil, r.EventTS)
-			if s.opts.SkipDedup {
-				args := make([]any, 0, 2+2*len(fields))
-				args = append(args, tsField, ts)
-				for i, f := range fields {
-					args = append(args, f, r.Values[i])
-				}
-				pipe.HSet(ctx, key, args...)
-				if ttl > 0 {
-					pipe.Expire(ctx, key, s.opts.KeyTTL)
-				}
-				continue
-			}
-			args := make([]any, 0, 6+2*len(fields))
-			args = append(args, tsField, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000, ttl, tsField, ts)
-			for i, f := range fields {
-				args = append(args, f, r.Values[i])
-			}
-			evals = append(evals, casScript.EvalSha(ctx, pipe, []string{key}, args...))
+		var calls []casCall
+		_, cluster := s.c.(*goredis.ClusterClient)
+		switch {
+		case s.opts.SkipDedup:
+			s.queueBlind(ctx, pipe, tsField, fields, rows)
+		case cluster:
+			calls = s.queueRows(ctx, pipe, tsField, fields, ttl, rows)
+		default:
+			calls = s.queueBatches(ctx, pipe, tsField, fields, ttl, rows)
 		}
 		_, err := pipe.Exec(ctx)
 		if err == nil {
@@ -175,12 +181,10 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 				return onlinestore.WriteStats{Written: int64(len(rows))}, nil
 			}
 			var st onlinestore.WriteStats
-			for _, e := range evals {
-				if n, _ := e.Int64(); n == 1 {
-					st.Written++
-				} else {
-					st.SkippedOlder++
-				}
+			for _, c := range calls {
+				n, _ := c.cmd.Int64()
+				st.Written += n
+				st.SkippedOlder += int64(c.rows) - n
 			}
 			return st, nil
 		}
@@ -193,6 +197,70 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 		}
 	}
 	return onlinestore.WriteStats{}, fmt.Errorf("redis write failed after %d attempts: %w: %v", s.opts.Retries+1, onlinestore.ErrConnection, lastErr)
+}
+
+// casCall is a queued compare-and-set script call and the rows it covers; it
+// answers how many of them it wrote.
+type casCall struct {
+	cmd  *goredis.Cmd
+	rows int
+}
+
+// queueBlind queues plain HSETs (skip_dedup).
+func (s *Store) queueBlind(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, rows []onlinestore.Row) {
+	for _, r := range rows {
+		key := s.redisKey(r.Key)
+		args := make([]any, 0, 2+2*len(fields))
+		args = append(args, tsField, onlinestore.AppendTimestamp(nil, r.EventTS))
+		for i, f := range fields {
+			args = append(args, f, r.Values[i])
+		}
+		pipe.HSet(ctx, key, args...)
+		if s.opts.KeyTTL > 0 {
+			pipe.Expire(ctx, key, s.opts.KeyTTL)
+		}
+	}
+}
+
+// queueRows queues one compare-and-set call per row (Redis Cluster).
+func (s *Store) queueRows(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, ttl int64, rows []onlinestore.Row) []casCall {
+	calls := make([]casCall, 0, len(rows))
+	for _, r := range rows {
+		args := make([]any, 0, 6+2*len(fields))
+		args = append(args, tsField, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000, ttl, tsField, onlinestore.AppendTimestamp(nil, r.EventTS))
+		for i, f := range fields {
+			args = append(args, f, r.Values[i])
+		}
+		calls = append(calls, casCall{casScript.EvalSha(ctx, pipe, []string{s.redisKey(r.Key)}, args...), 1})
+	}
+	return calls
+}
+
+// queueBatches queues one compare-and-set call per casBatchRows rows: the
+// field names once, then each row's time and values (cas_batch.lua).
+func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, ttl int64, rows []onlinestore.Row) []casCall {
+	n := len(fields) + 1
+	var calls []casCall
+	for from := 0; from < len(rows); from += casBatchRows {
+		batch := rows[from:min(from+casBatchRows, len(rows))]
+		keys := make([]string, len(batch))
+		args := make([]any, 0, 3+n+len(batch)*(n+2))
+		args = append(args, tsField, ttl, n)
+		for _, f := range fields {
+			args = append(args, f)
+		}
+		args = append(args, tsField)
+		for i, r := range batch {
+			keys[i] = s.redisKey(r.Key)
+			args = append(args, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000)
+			for _, v := range r.Values {
+				args = append(args, v)
+			}
+			args = append(args, onlinestore.AppendTimestamp(nil, r.EventTS))
+		}
+		calls = append(calls, casCall{casBatchScript.EvalSha(ctx, pipe, keys, args...), len(batch)})
+	}
+	return calls
 }
 
 func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }

@@ -106,6 +106,33 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		}
 	})
 
+	t.Run("newer-wins per row across a large write", func(t *testing.T) {
+		// 250 rows span several script calls of a batching store.
+		s := newStore(t, false)
+		var first, second []onlinestore.Row
+		for id := range int64(250) {
+			first = append(first, row(t, id, t0, "a", "1"))
+			ts, v := t0.Add(-time.Second), "old" // odd ids: older, skipped
+			if id%2 == 0 {
+				ts, v = t0.Add(res), "b"
+			}
+			if id == 100 {
+				v = "" // a null in a written row
+			}
+			second = append(second, row(t, id, ts, v, "2"))
+		}
+		write(t, s, stats, first...)
+		st := write(t, s, stats, second...)
+		if st.Written != 125 || st.SkippedOlder != 125 {
+			t.Errorf("stats = %+v, want 125 written and 125 skipped", st)
+		}
+		for id, want := range map[int64]string{0: "b", 1: "a", 100: "", 101: "a", 248: "b", 249: "a"} {
+			if got := read(t, s, id, stats)[0]; string(got.Values[0]) != want {
+				t.Errorf("entity %d: %q, want %q", id, got.Values[0], want)
+			}
+		}
+	})
+
 	t.Run("blind writes overwrite", func(t *testing.T) {
 		s := newStore(t, true)
 		write(t, s, stats, row(t, 1, t0, "new", "1"))

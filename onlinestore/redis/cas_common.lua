@@ -1,10 +1,6 @@
--- Writes one feature view row of one entity only if it is newer than the
--- stored one (Feast's rule: skip when stored != 0 and new <= stored).
--- KEYS[1]  the entity's hash
--- ARGV[1]  the _ts:<view> field
--- ARGV[2]  new event time, whole seconds;  ARGV[3] its nanoseconds
--- ARGV[4]  key TTL in seconds (0: none)
--- ARGV[5…] field, value pairs to HSET (the _ts field among them)
+-- Shared by the compare-and-set scripts: reading the stored _ts (a serialized
+-- google.protobuf.Timestamp) and Feast's rule for a write: skip when the stored
+-- time is set and the new one is not later.
 local function varint(s, pos)
   local result, mult = 0, 1
   while pos <= #s do
@@ -31,16 +27,8 @@ local function timestamp(s)
   return secs, nanos
 end
 
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
+local function older(cur, ns, nn)
+  if not cur then return false end
   local cs, cn = timestamp(cur)
-  local ns, nn = tonumber(ARGV[2]), tonumber(ARGV[3])
-  if (cs ~= 0 or cn ~= 0) and (ns < cs or (ns == cs and nn <= cn)) then
-    return 0
-  end
+  return (cs ~= 0 or cn ~= 0) and (ns < cs or (ns == cs and nn <= cn))
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
-if tonumber(ARGV[4]) > 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
-end
-return 1
