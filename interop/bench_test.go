@@ -2,6 +2,9 @@ package interop
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +68,36 @@ func TestBenchAgainstFeastServe(t *testing.T) {
 	if d, r := uh["connections_opened"].(float64), uh["requests"].(float64); d > r || d < r-2 {
 		t.Errorf("--no-keepalive opened %v connections for %v requests", uh["connections_opened"], uh["requests"])
 	}
+
+	// online_store type remote: `get` reads through the same server and sees
+	// the values it reads from Redis directly (statuses aside: Feast's regular
+	// path does not apply ttl).
+	remoteCfg := "project: drivers\nregistry: data/registry.db\nprovider: local\nonline_store:\n  type: remote\n  path: " + url + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "remote.yaml"), []byte(remoteCfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"get", "--feature-service", "driver_activity", "--entity", "driver_id=1001", "--entity", "driver_id=99999", "--json"}
+	direct, viaServer := getValues(t, feastGo(t, dir, args...)), getValues(t, feastGo(t, dir, append(args, "--config", "remote.yaml")...))
+	if len(direct) != 8 || fmt.Sprint(direct) != fmt.Sprint(viaServer) {
+		t.Errorf("get through the remote store differs from Redis:\nredis:  %v\nremote: %v", direct, viaServer)
+	}
+}
+
+// getValues maps "entity feature" to the value in feast-go get --json output.
+func getValues(t *testing.T, out string) map[string]string {
+	t.Helper()
+	vals := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec struct {
+			Entity   string                       `json:"entity"`
+			Features map[string]map[string]string `json:"features"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("get output %q: %v", line, err)
+		}
+		for name, f := range rec.Features {
+			vals[rec.Entity+" "+name] = f["value"]
+		}
+	}
+	return vals
 }
