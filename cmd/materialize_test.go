@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,17 +64,7 @@ feature_views:
 
 func summaryOf(t *testing.T, stdout string) map[string]any {
 	t.Helper()
-	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("stdout line is not JSON: %q", line)
-		}
-		if rec["message_type"] == "summary" {
-			return rec
-		}
-	}
-	t.Fatalf("no JSON summary in %q", stdout)
-	return nil
+	return testenv.JSONSummary(t, stdout)
 }
 
 func TestMaterializeIncrementalEndToEnd(t *testing.T) {

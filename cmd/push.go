@@ -138,23 +138,13 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	}
 	switch {
 	case pushErr != nil && landed:
-		return &PartialError{Failed: failedViews(sum), Err: pushErr}
+		return &PartialError{Failed: sum.Failed(), Err: pushErr}
 	case pushErr != nil:
 		return fmt.Errorf("push %s: nothing written: %w", src.Name, pushErr)
 	case vecErr != nil:
 		return &PartialError{Err: fmt.Errorf("rows landed, but rebuilding precomputed vectors failed: %w", vecErr)}
 	}
 	return nil
-}
-
-func failedViews(sum *materialize.PushSummary) []string {
-	var out []string
-	for _, v := range sum.Views {
-		if v.Error != "" {
-			out = append(out, v.View)
-		}
-	}
-	return out
 }
 
 func (e *Env) printPushSummary(sum *materialize.PushSummary, opts *PushOptions) error {

@@ -14,18 +14,7 @@ import (
 // benchSummary runs feast-go bench in dir and returns its JSON summary.
 func benchSummary(t *testing.T, dir string, args ...string) map[string]any {
 	t.Helper()
-	out := feastGo(t, dir, append([]string{"bench", "--json"}, args...)...)
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		if rec["message_type"] == "summary" {
-			return rec
-		}
-	}
-	t.Fatalf("no summary in %q", out)
-	return nil
+	return testenv.JSONSummary(t, feastGo(t, dir, append([]string{"bench", "--json"}, args...)...))
 }
 
 // TestBenchAgainstFeastServe: feast-go bench --target drives Feast 0.67's own

@@ -62,6 +62,17 @@ type OfflineResult struct {
 	Error    string `json:"error,omitempty"`
 }
 
+// Failed names the views whose online write failed.
+func (s *PushSummary) Failed() []string {
+	var out []string
+	for _, v := range s.Views {
+		if v.Error != "" {
+			out = append(out, v.View)
+		}
+	}
+	return out
+}
+
 // ErrPushPartial is a push to both targets of which only one landed.
 var ErrPushPartial = errors.New("push landed partly")
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,13 +54,23 @@ type Reader struct {
 	plans map[*registry.FeatureService]*readPlan
 }
 
-// readPlan is what Read needs of a service, worked out once per Reader (the
-// schema's fingerprint hashes every name; a request should not).
+// readPlan is what both read paths need of a service, worked out once per
+// Reader (the schema's fingerprint hashes every name; a request should not).
 type readPlan struct {
-	schema Schema
-	vector onlinestore.View   // the vector field and its _ts
-	views  []onlinestore.View // _ts only: does the entity have data?
-	ttls   []time.Duration
+	schema   Schema
+	short    []string           // the features' own names, schema order
+	vector   onlinestore.View   // the vector field and its _ts
+	views    []onlinestore.View // _ts only: does the entity have data?
+	features []onlinestore.View // each projection's features (the regular path)
+	ttls     []time.Duration
+}
+
+// names are the result's feature names: view__feature or feature.
+func (p *readPlan) names(fullNames bool) []string {
+	if fullNames {
+		return p.schema.Names
+	}
+	return p.short
 }
 
 func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
@@ -81,6 +90,12 @@ func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
 		}
 		p.ttls[i] = fv.TTL
 		p.views = append(p.views, onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()})
+		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
+		for _, f := range proj.Features {
+			v.Features = append(v.Features, f.Name)
+			p.short = append(p.short, f.Name)
+		}
+		p.features = append(p.features, v)
 	}
 	if r.plans == nil {
 		r.plans = map[*registry.FeatureService]*readPlan{}
@@ -146,14 +161,7 @@ func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][
 			return nil, err
 		}
 	}
-	res := &Result{Names: s.Names, Rows: make([][]Feature, len(keys))}
-	if !fullNames {
-		res.Names = make([]string, len(s.Names))
-		for i, n := range s.Names {
-			_, short, _ := strings.Cut(n, "__")
-			res.Names[i] = short
-		}
-	}
+	res := &Result{Names: plan.names(fullNames), Rows: make([][]Feature, len(keys))}
 	for i, k := range keys {
 		res.Rows[i] = decoded[unique[string(k)]]
 	}

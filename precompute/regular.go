@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -14,27 +13,13 @@ import (
 // statuses as Read: NOT_FOUND when a view has no row for the entity,
 // OUTSIDE_MAX_AGE past the view's ttl, NULL_VALUE for an empty value.
 func (r *Reader) ReadRegular(ctx context.Context, fs *registry.FeatureService, keys [][]byte, fullNames bool) (*Result, error) {
-	var views []onlinestore.View
-	res := &Result{Rows: make([][]Feature, len(keys))}
-	var ttls []time.Duration
-	for _, p := range fs.Projections {
-		fv, err := r.Objects.FeatureView(p.View)
-		if err != nil {
-			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
-		}
-		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-		for _, f := range p.Features {
-			v.Features = append(v.Features, f.Name)
-			name := f.Name
-			if fullNames {
-				name = p.NameToUse() + "__" + f.Name
-			}
-			res.Names = append(res.Names, name)
-		}
-		views = append(views, v)
-		ttls = append(ttls, fv.TTL)
+	plan, err := r.plan(fs)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := r.Store.ReadViews(ctx, keys, views)
+	res := &Result{Names: plan.names(fullNames), Rows: make([][]Feature, len(keys))}
+	ttls := plan.ttls
+	rows, err := r.Store.ReadViews(ctx, keys, plan.features)
 	if err != nil {
 		return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
 	}

@@ -5,6 +5,7 @@
 package testenv
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -348,4 +349,21 @@ func FeastServe(t testing.TB, python, dir string) string {
 	out, _ := os.ReadFile(logf.Name())
 	t.Fatalf("feast serve did not answer on %s/health:\n%s", url, out)
 	return ""
+}
+
+// JSONSummary returns the message_type "summary" record of feast-go --json
+// output; every line must be JSON.
+func JSONSummary(t testing.TB, stdout string) map[string]any {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("stdout line is not JSON: %q", line)
+		}
+		if rec["message_type"] == "summary" {
+			return rec
+		}
+	}
+	t.Fatalf("no JSON summary in %q", stdout)
+	return nil
 }
