@@ -7,8 +7,8 @@ import (
 
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/onlinestore/remote"
-	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/serving"
 )
 
 // Entity is one entity row: its serialized key (direct reads) and its join
@@ -39,7 +39,7 @@ const (
 
 // Direct reads the online store in-process.
 type Direct struct {
-	Reader      *precompute.Reader
+	Reader      *serving.Reader
 	Service     *registry.FeatureService
 	Precomputed bool
 }
@@ -59,7 +59,7 @@ func (d *Direct) Read(ctx context.Context, batch []Entity) (Answer, error) {
 	for i, e := range batch {
 		keys[i] = e.Key
 	}
-	var res *precompute.Result
+	var res *serving.Result
 	var err error
 	if d.Precomputed {
 		res, err = d.Reader.Read(ctx, d.Service, keys, true)
@@ -72,7 +72,7 @@ func (d *Direct) Read(ctx context.Context, batch []Entity) (Answer, error) {
 	return directAnswer{res}, nil
 }
 
-type directAnswer struct{ r *precompute.Result }
+type directAnswer struct{ r *serving.Result }
 
 func (a directAnswer) Cells() [][]string {
 	out := make([][]string, len(a.r.Rows))

@@ -1,7 +1,9 @@
 package bench
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,15 +14,28 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Config is what to measure. Zero values take the defaults of `feast-go bench`.
+// Defaults of a Config (and of `feast-go bench`'s flags).
+const (
+	DefaultIterations      = 200
+	DefaultWarmup          = 30
+	DefaultConcurrency     = 10
+	DefaultDuration        = 15 * time.Second
+	DefaultThroughputBatch = 10
+	DefaultCheckSample     = 100
+)
+
+// DefaultBatchSizes are the entities per request measured by default.
+var DefaultBatchSizes = []int{1, 5, 10, 50, 100, 500}
+
+// Config is what to measure. Zero values take the defaults.
 type Config struct {
-	BatchSizes      []int         // 1, 5, 10, 50, 100, 500
-	Iterations      int           // timed requests per batch size and path; 200
-	Warmup          int           // untimed requests first; 30
-	Concurrency     int           // throughput workers; 10
-	Duration        time.Duration // throughput phase per path; 15s (negative: skip)
-	ThroughputBatch int           // entities per throughput request; 10
-	CheckSample     int           // entities read both ways by Check; 100
+	BatchSizes      []int         // DefaultBatchSizes
+	Iterations      int           // timed requests per batch size and path
+	Warmup          int           // untimed requests first
+	Concurrency     int           // throughput workers
+	Duration        time.Duration // throughput phase per path (negative: skip)
+	ThroughputBatch int           // entities per throughput request
+	CheckSample     int           // entities read both ways by Check
 	// CheckIgnoresAge compares PRESENT and OUTSIDE_MAX_AGE as equal (HTTP:
 	// Feast's regular path never reports OUTSIDE_MAX_AGE).
 	CheckIgnoresAge bool
@@ -29,26 +44,14 @@ type Config struct {
 
 func (c *Config) defaults() {
 	if len(c.BatchSizes) == 0 {
-		c.BatchSizes = []int{1, 5, 10, 50, 100, 500}
+		c.BatchSizes = DefaultBatchSizes
 	}
-	if c.Iterations <= 0 {
-		c.Iterations = 200
-	}
-	if c.Warmup < 0 {
-		c.Warmup = 0
-	}
-	if c.Concurrency <= 0 {
-		c.Concurrency = 10
-	}
-	if c.Duration == 0 {
-		c.Duration = 15 * time.Second
-	}
-	if c.ThroughputBatch <= 0 {
-		c.ThroughputBatch = 10
-	}
-	if c.CheckSample <= 0 {
-		c.CheckSample = 100
-	}
+	c.Iterations = cmp.Or(max(c.Iterations, 0), DefaultIterations)
+	c.Warmup = max(c.Warmup, 0)
+	c.Concurrency = cmp.Or(max(c.Concurrency, 0), DefaultConcurrency)
+	c.Duration = cmp.Or(c.Duration, DefaultDuration)
+	c.ThroughputBatch = cmp.Or(max(c.ThroughputBatch, 0), DefaultThroughputBatch)
+	c.CheckSample = cmp.Or(max(c.CheckSample, 0), DefaultCheckSample)
 }
 
 // Runner runs the phases over the same entity pool.
@@ -64,9 +67,18 @@ type Runner struct {
 
 // Latency is one (batch size, path) measurement.
 type Latency struct {
-	Path  string `json:"path"`
-	Batch int    `json:"batch_size"`
-	Stats Stats  `json:"-"`
+	Path  string
+	Batch int
+	Stats Stats
+}
+
+// MarshalJSON flattens the statistics beside the path and batch size.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Path  string `json:"path"`
+		Batch int    `json:"batch_size"`
+		StatsJSON
+	}{l.Path, l.Batch, l.Stats.JSON()})
 }
 
 // Throughput is one path's throughput phase.

@@ -26,7 +26,7 @@ type SourceTable struct {
 // that every feature view in views can read what will be appended to it.
 func (c *Cache) LoadSourceTable(ctx context.Context, src *registry.DataSource, cfg Config, views []*registry.FeatureView) (*SourceTable, error) {
 	if src == nil || src.Iceberg == nil {
-		return nil, fmt.Errorf("data source %q is not an Iceberg source", sourceName(src))
+		return nil, fmt.Errorf("data source %q is not an Iceberg source", src.DisplayName())
 	}
 	tbl, err := c.Table(ctx, cfg, src.Iceberg.Namespace, src.Iceberg.Table)
 	if err != nil {
@@ -81,11 +81,4 @@ func (st *SourceTable) Append(ctx context.Context, rdr array.RecordReader, rows 
 		return fail(err)
 	}
 	return snap.SnapshotID, nil
-}
-
-func sourceName(ds *registry.DataSource) string {
-	if ds == nil {
-		return "(none)"
-	}
-	return ds.Name
 }

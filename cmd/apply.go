@@ -7,18 +7,18 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/onlinestore/open"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 )
 
-// ApplyOptions are apply's flags.
+// ApplyOptions are apply's options.
 type ApplyOptions struct {
-	Definitions []string // files or folders; default: the repository
-	DryRun      bool
+	Definitions []string `opt:"definitions"` // files or folders; default: the repository
+	DryRun      bool     `opt:"dry-run"`
 }
 
-func newApplyCmd(e *Env, runF func(context.Context, *ApplyOptions) error) *cobra.Command {
+func newApplyCmd(e *Env) *cobra.Command {
 	opts := &ApplyOptions{}
 	c := &cobra.Command{
 		Use:   "apply",
@@ -37,15 +37,10 @@ EXIT STATUS
   feast-go -C repo apply --definitions features/drivers.yaml --json`,
 		Args:        noArgs,
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(c.Context(), opts)
-			}
-			return runApply(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, nil, runApply),
 	}
-	c.Flags().StringSliceVar(&opts.Definitions, "definitions", nil, "definition `files or folders` (default: the repository)")
-	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the plan without writing the registry")
+	c.Flags().StringSlice("definitions", nil, "definition `files or folders` (default: the repository)")
+	c.Flags().Bool("dry-run", false, "print the plan without writing the registry")
 	return c
 }
 
@@ -77,43 +72,20 @@ func runApply(ctx context.Context, e *Env, opts *ApplyOptions) error {
 		return fmt.Errorf("apply: %w", err)
 	}
 	plan.Registry = displayPath(cfg.Dir, store.Path)
-	cleanErr := e.deleteRemovedViews(ctx, cfg, plan)
-	if err := e.Printer.Summary("apply", plan, func() error { return plan.WriteText(e.IO.Out) }); err != nil {
+	var cleanErr error
+	if plan.Applied {
+		// Feast deletes the online rows of removed views; so does feast-go where the store allows.
+		var notes []string
+		notes, cleanErr = open.DeleteViews(ctx, cfg, plan.RemovedViews, open.Tuning{Log: e.Log})
+		plan.Warnings = append(plan.Warnings, notes...)
+		if cleanErr != nil {
+			cleanErr = fmt.Errorf("the registry was updated, but the online rows of the removed feature views were not deleted: %w", cleanErr)
+		}
+	}
+	if err := e.Printer.Summary("apply", plan); err != nil {
 		return err
 	}
 	return cleanErr
-}
-
-// deleteRemovedViews removes the online rows of views apply removed, as Feast
-// does (redis with full_scan_for_deletion).
-func (e *Env) deleteRemovedViews(ctx context.Context, cfg *registry.Config, plan *registry.Plan) error {
-	if !plan.Applied || len(plan.RemovedViews) == 0 {
-		return nil
-	}
-	redisScan := cfg.OnlineStore.Type == registry.OnlineStoreRedis && cfg.OnlineStore.Redis.FullScanForDeletion
-	if !redisScan && cfg.OnlineStore.Type != registry.OnlineStoreSQLite {
-		for _, fv := range plan.RemovedViews {
-			plan.Warnings = append(plan.Warnings, fmt.Sprintf("feature view %q was removed from the registry; its online rows were left in the %s online store", fv.Name, cfg.OnlineStore.Type))
-		}
-		return nil
-	}
-	online, err := e.openOnlineStore(ctx, cfg)
-	if err != nil {
-		return fmt.Errorf("the registry was updated, but the online rows of the removed feature views were not deleted: %w", err)
-	}
-	defer func() { _ = online.Close() }()
-	for _, fv := range plan.RemovedViews {
-		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-		for _, f := range fv.Features {
-			v.Features = append(v.Features, f.Name)
-		}
-		n, err := online.DeleteView(ctx, v)
-		if err != nil {
-			return fmt.Errorf("the registry was updated, but: %w", err)
-		}
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("deleted the online rows of removed feature view %q from %d entities", fv.Name, n))
-	}
-	return nil
 }
 
 // definitionFiles expands --definitions (files or folders) or searches the repository.

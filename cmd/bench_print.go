@@ -2,46 +2,38 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/feast-go/feast-go/bench"
 )
 
-// latencyRow is one latency measurement in the JSON summary.
-type latencyRow struct {
-	Path  string `json:"path"`
-	Batch int    `json:"batch_size"`
-	bench.StatsJSON
+// printBench streams a status record per measurement, then the summary.
+func (e *Env) printBench(rep *bench.Report) error {
+	for _, l := range rep.Latency {
+		if err := e.Printer.Status("bench", map[string]any{"phase": "latency", "path": l.Path, "batch_size": l.Batch, "latency": l.Stats.JSON()}); err != nil {
+			return err
+		}
+	}
+	for _, t := range rep.Throughput {
+		if err := e.Printer.Status("bench", map[string]any{"phase": "throughput", "throughput": t, "latency": t.Stats.JSON()}); err != nil {
+			return err
+		}
+	}
+	return e.Printer.Summary("bench", benchReport{rep})
 }
 
-func (e *Env) printBench(rep *benchReport) error {
-	if e.Printer.JSON {
-		for _, l := range rep.Latency {
-			rec := map[string]any{"message_type": "status", "command": "bench", "phase": "latency", "path": l.Path, "batch_size": l.Batch, "latency": l.Stats.JSON()}
-			if err := e.Printer.Record(rec); err != nil {
-				return err
-			}
-		}
-		for _, t := range rep.Throughput {
-			rec := map[string]any{"message_type": "status", "command": "bench", "phase": "throughput", "throughput": t, "latency": t.Stats.JSON()}
-			if err := e.Printer.Record(rec); err != nil {
-				return err
-			}
-		}
-		rep.LatencyJSON = make([]latencyRow, len(rep.Latency))
-		for i, l := range rep.Latency {
-			rep.LatencyJSON[i] = latencyRow{Path: l.Path, Batch: l.Batch, StatsJSON: l.Stats.JSON()}
-		}
-		rep.ThroughputJSON = rep.Throughput
-		return e.Printer.Summary("bench", rep, nil)
-	}
-	_, err := fmt.Fprint(e.IO.Out, formatBench(rep))
+// benchReport prints a bench report as text.
+type benchReport struct{ *bench.Report }
+
+func (r benchReport) WriteText(w io.Writer) error {
+	_, err := io.WriteString(w, formatBench(r.Report))
 	return err
 }
 
 // formatBench renders the report as Feast's tuning post lays it out: per
 // batch size, each path's percentiles, and the precomputed speed-up.
-func formatBench(rep *benchReport) string {
+func formatBench(rep *bench.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "feature service %s: %d views, %d features; %d entities from the %s\n", rep.Service, rep.Views, rep.Features, rep.Entities, rep.Source)
 	if c := rep.Check; c != nil {

@@ -22,12 +22,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-func fixedBenchReport() *benchReport {
+func fixedBenchReport() *bench.Report {
 	ms := func(f float64) time.Duration { return time.Duration(f * 1e6) }
 	lat := func(path string, batch int, p50, p95, p99, mean float64) bench.Latency {
 		return bench.Latency{Path: path, Batch: batch, Stats: bench.Stats{N: 200, P50: ms(p50), P95: ms(p95), P99: ms(p99), Mean: ms(mean), Min: ms(p50 / 2), Max: ms(p99 * 2)}}
 	}
-	return &benchReport{
+	return &bench.Report{
 		Service: "driver_activity", Views: 5, Features: 12, Source: "redis online store", Entities: 10000, Iterations: 200, Warmup: 30,
 		Check: &bench.Check{Entities: 100, Features: 12},
 		Latency: []bench.Latency{
@@ -46,7 +46,7 @@ func TestBenchOutputGolden(t *testing.T) {
 	golden.Assert(t, "bench_text", []byte(formatBench(fixedBenchReport())))
 	var out bytes.Buffer
 	e := &Env{Deps: &Deps{IO: &IOStreams{Out: &out}}}
-	e.Printer = &Printer{IO: e.IO, JSON: true}
+	e.Printer = newPrinter(&out, true)
 	if err := e.printBench(fixedBenchReport()); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestBenchCatchesStaleVector(t *testing.T) {
 	// vector is rewritten only when its write time is newer: drop the stale one.)
 	rcli := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer func() { _ = rcli.Close() }()
-	rcli.HDel(context.Background(), string(onlinestore.RedisKey(key, "rides")), "_ts:__precomputed__svc")
+	rcli.HDel(context.Background(), redisstore.Key(key, "rides"), "_ts:__precomputed__svc")
 	if r := run(t, dir, nil, "precompute", "svc", "-q"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/feast-go/feast-go/internal/golden"
 	"github.com/feast-go/feast-go/internal/testenv"
+	"github.com/feast-go/feast-go/materialize"
 )
 
 type result struct {
@@ -93,7 +95,8 @@ func TestExitCodeMapping(t *testing.T) {
 		{nil, ExitOK},
 		{errors.New("x"), ExitError},
 		{usageErrorf("bad"), ExitUsage},
-		{&PartialError{Failed: []string{"a"}, Err: errors.New("x")}, ExitPartial},
+		{materialize.Partial(errors.New("x")), ExitPartial},
+		{fmt.Errorf("push: %w", materialize.Partial(errors.New("x"))), ExitPartial},
 		{context.Canceled, ExitInterrupted},
 		{errors.Join(errors.New("write"), context.Canceled), ExitInterrupted},
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/feast-go/feast-go/materialize"
+	"github.com/feast-go/feast-go/push"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -26,19 +28,9 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usageErrorf(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// PartialError is a run in which some feature views failed and others landed.
-type PartialError struct {
-	Failed []string
-	Err    error
-}
-
-func (p *PartialError) Error() string { return p.Err.Error() }
-func (p *PartialError) Unwrap() error { return p.Err }
-
 // exitCode maps an error to the process exit code. It is the one place that does.
 func exitCode(err error) int {
 	var usage usageError
-	var partial *PartialError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -46,7 +38,7 @@ func exitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &usage):
 		return ExitUsage
-	case errors.As(err, &partial):
+	case errors.Is(err, materialize.ErrPartial):
 		return ExitPartial
 	}
 	return ExitError
@@ -62,6 +54,8 @@ func hint(err error) string {
 		return "feast-go runs in a Feast feature repository; `feast-go init demo` writes one"
 	case errors.Is(err, registry.ErrNoRegistry):
 		return "run `feast-go apply` (or `feast apply`) in the repository first"
+	case errors.Is(err, push.ErrOfflinePending):
+		return "the online rows landed; re-run the same push with `--to offline` to append them to the table"
 	}
 	return ""
 }
@@ -86,8 +80,8 @@ func (e *Env) exit(err error) int {
 	if h != "" {
 		_, _ = fmt.Fprintf(e.IO.ErrOut, "Hint: %s\n", h)
 	}
-	if e.Printer != nil && e.Printer.JSON {
-		_ = e.Printer.Record(map[string]any{"message_type": "error", "error": msg, "hint": h, "exit_code": code})
+	if e.Printer != nil {
+		_ = e.Printer.Error(msg, h, code)
 	}
 	return code
 }

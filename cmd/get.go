@@ -2,22 +2,23 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"strconv"
+	"io"
 	"strings"
 
 	"github.com/feast-go/feast-go/onlinestore"
-	"github.com/feast-go/feast-go/precompute"
+	"github.com/feast-go/feast-go/onlinestore/open"
 	"github.com/feast-go/feast-go/registry"
-	"github.com/feast-go/feast-go/registry/feastpb"
+	"github.com/feast-go/feast-go/serving"
 	"github.com/spf13/cobra"
 )
 
-// GetOptions are get's flags.
+// GetOptions are get's options.
 type GetOptions struct {
-	Service   string
-	Entities  []string // join_key=value, one entity per flag (composite keys: k1=v1,k2=v2)
-	FullNames bool
+	Service   string   `opt:"feature-service"`
+	Entities  []string `opt:"entity"` // join_key=value, one entity per flag (composite keys: k1=v1,k2=v2)
+	FullNames bool     `opt:"full-feature-names"`
 }
 
 func newGetCmd(e *Env) *cobra.Command {
@@ -35,44 +36,42 @@ EXIT STATUS
   feast-go get --feature-service customer_view --entity customer_id=c001 --json`,
 		Args:        noArgs,
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.Service == "" || len(opts.Entities) == 0 {
-				return usageErrorf("--feature-service and at least one --entity are required")
-			}
-			return runGet(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, nil, runGet),
 	}
-	c.Flags().StringVar(&opts.Service, "feature-service", "", "feature service `name`")
-	c.Flags().StringArrayVar(&opts.Entities, "entity", nil, "an entity as `join_key=value` (repeatable)")
-	c.Flags().BoolVar(&opts.FullNames, "full-feature-names", true, "name features view__feature")
+	c.Flags().String("feature-service", "", "feature service `name`")
+	c.Flags().StringArray("entity", nil, "an entity as `join_key=value` (repeatable)")
+	c.Flags().Bool("full-feature-names", true, "name features view__feature")
 	return c
 }
 
 func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
-	cfg, _, objs, err := e.project(ctx)
+	if opts.Service == "" || len(opts.Entities) == 0 {
+		return usageErrorf("--feature-service and at least one --entity are required")
+	}
+	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
-	svc, err := objs.FeatureService(opts.Service)
+	svc, err := repo.Objects.FeatureService(opts.Service)
 	if err != nil {
 		return usageError{err}
 	}
-	primary, err := objs.FeatureView(svc.Projections[0].View)
+	primary, err := repo.Objects.FeatureView(svc.Projections[0].View)
 	if err != nil {
 		return err
 	}
-	keys, err := entityKeys(primary, opts.Entities, cfg.EntityKeySerializationVersion)
+	keys, err := serving.ParseEntities(primary, opts.Entities, repo.Config.EntityKeySerializationVersion)
 	if err != nil {
-		return err
+		return usageErrorf("--entity: %w", err)
 	}
-	online, err := e.openReadStore(ctx, cfg, objs, 4)
+	online, err := open.OpenReader(ctx, repo.Config, repo.Objects, open.Tuning{Connections: 4, Log: e.Log})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = online.Close() }()
-	var res *precompute.Result
-	reader := &precompute.Reader{Store: online, Objects: objs, Now: e.Now}
-	if svc.PrecomputeOnline && cfg.OnlineStore.Type != registry.OnlineStoreRemote { // a feature server picks its own path
+	var res *serving.Result
+	reader := &serving.Reader{Store: online, Objects: repo.Objects, Now: e.Now}
+	if svc.PrecomputeOnline && repo.Config.OnlineStore.Type != registry.OnlineStoreRemote { // a feature server picks its own path
 		res, err = reader.Read(ctx, svc, keys, opts.FullNames)
 	} else {
 		res, err = reader.ReadRegular(ctx, svc, keys, opts.FullNames)
@@ -80,82 +79,37 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
-	return e.printGet(opts, res)
-}
-
-// entityKeys serializes --entity values with the view's entity column types.
-func entityKeys(fv *registry.FeatureView, specs []string, version int) ([][]byte, error) {
-	enc := onlinestore.NewKeyEncoder(fv.JoinKeys(), version)
-	var out [][]byte
-	for _, spec := range specs {
-		given := map[string]string{}
-		for _, part := range strings.Split(spec, ",") {
-			k, v, ok := strings.Cut(part, "=")
-			if !ok {
-				return nil, usageErrorf("--entity %q: expected join_key=value", spec)
-			}
-			given[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-		vals := make([]*feastpb.Value, len(fv.EntityColumns))
-		for i, col := range fv.EntityColumns {
-			raw, ok := given[col.Name]
-			if !ok {
-				return nil, usageErrorf("--entity %q: missing join key %q (feature view %q is keyed by %s)", spec, col.Name, fv.Name, strings.Join(fv.JoinKeys(), ", "))
-			}
-			v, err := parseKeyValue(raw, col.Type)
-			if err != nil {
-				return nil, usageErrorf("--entity %q: %s: %v", spec, col.Name, err)
-			}
-			vals[i] = v
-		}
-		k, err := enc.Append(nil, vals)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, nil
-}
-
-func parseKeyValue(s string, t registry.ValueType) (*feastpb.Value, error) {
-	switch t {
-	case feastpb.ValueType_STRING:
-		return &feastpb.Value{Val: &feastpb.Value_StringVal{StringVal: s}}, nil
-	case feastpb.ValueType_BYTES:
-		return &feastpb.Value{Val: &feastpb.Value_BytesVal{BytesVal: []byte(s)}}, nil
-	case feastpb.ValueType_INT32:
-		n, err := strconv.ParseInt(s, 10, 32)
-		return &feastpb.Value{Val: &feastpb.Value_Int32Val{Int32Val: int32(n)}}, err
-	case feastpb.ValueType_INT64:
-		n, err := strconv.ParseInt(s, 10, 64)
-		return &feastpb.Value{Val: &feastpb.Value_Int64Val{Int64Val: n}}, err
-	case feastpb.ValueType_UNIX_TIMESTAMP:
-		n, err := strconv.ParseInt(s, 10, 64)
-		return &feastpb.Value{Val: &feastpb.Value_UnixTimestampVal{UnixTimestampVal: n}}, err
-	}
-	return nil, fmt.Errorf("unsupported key type %s", t)
-}
-
-func (e *Env) printGet(opts *GetOptions, res *precompute.Result) error {
-	if e.Printer.JSON {
-		for i, row := range res.Rows {
-			feats := map[string]any{}
-			for j, f := range row {
-				feats[res.Names[j]] = map[string]any{"value": onlinestore.FormatValue(f.Value), "status": f.Status.String(), "event_timestamp": f.EventTS}
-			}
-			if err := e.Printer.Record(map[string]any{"message_type": "status", "command": "get", "entity": opts.Entities[i], "features": feats}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var b strings.Builder
 	for i, row := range res.Rows {
-		fmt.Fprintf(&b, "%s\n", opts.Entities[i])
+		feats := map[string]any{}
 		for j, f := range row {
-			fmt.Fprintf(&b, "  %-36s %-24s %s\n", res.Names[j], onlinestore.FormatValue(f.Value), f.Status)
+			feats[res.Names[j]] = map[string]any{"value": onlinestore.FormatValue(f.Value), "status": f.Status.String(), "event_timestamp": f.EventTS}
+		}
+		if err := e.Printer.Status("get", map[string]any{"entity": opts.Entities[i], "features": feats}); err != nil {
+			return err
 		}
 	}
-	_, err := fmt.Fprint(e.IO.Out, b.String())
+	return e.Printer.Summary("get", getReport{res: res, entities: opts.Entities})
+}
+
+// getReport prints each entity's features in text; with --json, the status
+// records already said everything and the summary counts the entities.
+type getReport struct {
+	res      *serving.Result
+	entities []string
+}
+
+func (r getReport) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"entities": len(r.entities), "features": len(r.res.Names)})
+}
+
+func (r getReport) WriteText(w io.Writer) error {
+	var b strings.Builder
+	for i, row := range r.res.Rows {
+		fmt.Fprintf(&b, "%s\n", r.entities[i])
+		for j, f := range row {
+			fmt.Fprintf(&b, "  %-36s %-24s %s\n", r.res.Names[j], onlinestore.FormatValue(f.Value), f.Status)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -10,10 +11,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// InitOptions are init's flags.
+// InitOptions are init's options.
 type InitOptions struct {
-	Dir   string
-	Force bool
+	Dir   string // positional
+	Force bool   `opt:"force"`
 }
 
 func newInitCmd(e *Env) *cobra.Command {
@@ -37,15 +38,14 @@ EXIT STATUS
 			}
 			return nil
 		},
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.Dir = "demo"
+		RunE: command(e, opts, func(o *InitOptions, args []string) {
+			o.Dir = "demo"
 			if len(args) == 1 {
-				opts.Dir = args[0]
+				o.Dir = args[0]
 			}
-			return runInit(c.Context(), e, opts)
-		},
+		}, runInit),
 	}
-	c.Flags().BoolVar(&opts.Force, "force", false, "write into a non-empty folder")
+	c.Flags().Bool("force", false, "write into a non-empty folder")
 	return c
 }
 
@@ -65,9 +65,9 @@ func runInit(ctx context.Context, e *Env, opts *InitOptions) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", dir, err)
 	}
-	return e.Printer.Summary("init", sum, func() error {
-		_, err := fmt.Fprintf(e.IO.Out, "Wrote a demo repository to %s: %d rows in %d Iceberg tables, %d entities.\nNext: cd %s && feast-go apply && feast-go materialize-incremental now\n",
+	return e.Printer.Summary("init", textReport{sum, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "Wrote a demo repository to %s: %d rows in %d Iceberg tables, %d entities.\nNext: cd %s && feast-go apply && feast-go materialize-incremental now\n",
 			dir, sum.Rows, sum.Tables, sum.Entities, dir)
 		return err
-	})
+	}})
 }

@@ -2,22 +2,29 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/materialize"
+	"github.com/feast-go/feast-go/onlinestore/open"
+	"github.com/feast-go/feast-go/precompute"
 	"github.com/spf13/cobra"
 )
 
-// MaterializeOptions are the flags of materialize and materialize-incremental.
+// MaterializeOptions are the options of materialize and materialize-incremental.
 type MaterializeOptions struct {
-	Start, End  string // START only for materialize
-	Incremental bool
-	Views       []string
+	Start, End      string // positional; START only for materialize
+	Incremental     bool
+	Views           []string `opt:"views"`
+	Parallel        int      `opt:"parallel,min=1"`
+	WriteConns      int      `opt:"write-connections,min=1"`
+	PipelineSize    int      `opt:"pipeline-size,min=1"`
+	ScanConcurrency int      `opt:"scan-concurrency,min=1"`
+	ScanBatchSize   int      `opt:"scan-batch-size"`
 }
 
 const materializeExit = `
@@ -39,12 +46,9 @@ overwrites it. Times: RFC 3339 / ISO 8601 (no zone = UTC), a date, now, or -1h /
   feast-go materialize -2d now --views driver_hourly_stats --json`,
 		Args:        exactArgs("START", "END"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.Start, opts.End = args[0], args[1]
-			return runMaterialize(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, func(o *MaterializeOptions, args []string) { o.Start, o.End = args[0], args[1] }, runMaterialize),
 	}
-	addMaterializeFlags(e, c, opts)
+	addMaterializeFlags(c)
 	return c
 }
 
@@ -61,27 +65,29 @@ not land, so the next run starts where the data really ends.` + materializeExit,
   feast-go materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)" --json`,
 		Args:        exactArgs("END"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.End = args[0]
-			return runMaterialize(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, func(o *MaterializeOptions, args []string) { o.End = args[0] }, runMaterialize),
 	}
-	addMaterializeFlags(e, c, opts)
+	addMaterializeFlags(c)
 	return c
 }
 
-func addMaterializeFlags(e *Env, c *cobra.Command, opts *MaterializeOptions) {
+func addMaterializeFlags(c *cobra.Command) {
 	f := c.Flags()
-	f.StringSliceVar(&opts.Views, "views", nil, "materialize only these feature `views`")
-	f.Int("parallel", 2, "feature views materialized at once")
-	f.Int("write-connections", 8, "concurrent write pipelines per view")
-	f.Int("pipeline-size", 500, "rows per online store pipeline")
+	f.StringSlice("views", nil, "materialize only these feature `views`")
+	f.Int("parallel", materialize.DefaultParallel, "feature views materialized at once")
+	addWriteFlags(c)
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
 	f.Int("scan-batch-size", 0, "rows per Arrow batch (0: iceberg-go's default)")
 }
 
+// addWriteFlags adds the online write flags materialize and push share.
+func addWriteFlags(c *cobra.Command) {
+	c.Flags().Int("write-connections", materialize.DefaultWriters, "concurrent write pipelines per view")
+	c.Flags().Int("pipeline-size", open.DefaultPipelineSize, "rows per online store pipeline")
+}
+
 func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error {
-	cfg, store, objs, err := e.project(ctx)
+	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,9 +96,9 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	if err != nil {
 		return err
 	}
-	views, skipped, err := materialize.SelectViews(objs, opts.Views)
+	views, skipped, err := materialize.SelectViews(repo.Objects, opts.Views)
 	if err != nil {
-		return usageError{err}
+		return usageErrorf("--views: %w", err)
 	}
 	var plan *materialize.Plan
 	if opts.Incremental {
@@ -109,46 +115,33 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	plan.Skipped = append(skipped, plan.Skipped...)
 
 	tuneGC(e.LookupEnv)
-	online, err := e.openOnlineStore(ctx, cfg)
+	online, err := open.Open(ctx, repo.Config, e.tuning(opts.WriteConns, opts.PipelineSize))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = online.Close() }()
 	cache := catalog.NewCache()
 	defer func() { _ = cache.Close() }()
+	track, stop := e.viewsLine(e.command)
 	runner := &materialize.Runner{
-		Store: online, Catalogs: cache, Registry: store, Project: cfg.Project, RepoDir: cfg.Dir,
-		LookupEnv: e.LookupEnv, KeyVersion: cfg.EntityKeySerializationVersion,
-		Scan:     catalog.ScanOptions{Concurrency: e.V.GetInt("scan-concurrency"), BatchSize: e.V.GetInt("scan-batch-size")},
-		Writers:  e.V.GetInt("write-connections"),
-		Parallel: e.V.GetInt("parallel"),
-		Now:      e.Now, Log: e.Log,
+		Repo: repo, Store: online, Catalogs: cache, LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log,
+		Options: materialize.Options{Parallel: opts.Parallel, Writers: opts.WriteConns,
+			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}},
+		Progress: track,
+		OnView:   func(v materialize.ViewResult) { _ = e.Printer.Status(e.command, map[string]any{"view": v}) },
 	}
-	touch := newTouched(objs)
-	runner.Written = touch.add
-	bar := e.newProgress("materialize")
-	runner.Progress = bar.track
-	bar.start()
-	sum, runErr := runner.Run(ctx, plan)
-	bar.stop()
-	var vecErr error
-	if ctx.Err() == nil {
-		// Vectors of the entities that landed, also after a partial run.
-		sum.Precompute, vecErr = touch.rebuild(ctx, objs, online, e.Now)
+	sum, err := runner.Run(ctx, plan)
+	stop()
+	if perr := e.Printer.Summary(e.command, materializeReport{sum}); perr != nil && err == nil {
+		err = perr
 	}
-	if err := e.printMaterializeSummary(sum); err != nil {
-		return err
-	}
-	if vecErr != nil && runErr == nil {
-		return &PartialError{Err: fmt.Errorf("feature rows landed, but rebuilding precomputed vectors failed: %w", vecErr)}
-	}
-	if runErr == nil || errors.Is(runErr, context.Canceled) {
-		return runErr
-	}
-	if failed := sum.Failed(); len(failed) < len(sum.Views) {
-		return &PartialError{Failed: failed, Err: runErr}
-	}
-	return runErr
+	return err
+}
+
+// tuning sizes the online store for conns concurrent writers (and room for
+// the vector rebuild beside them).
+func (e *Env) tuning(conns, pipeline int) open.Tuning {
+	return open.Tuning{Connections: conns + 2, PipelineSize: pipeline, Log: e.Log}
 }
 
 // materializeGCPercent is the garbage collector target during materialization
@@ -168,16 +161,11 @@ func tuneGC(lookup func(string) (string, bool)) {
 	debug.SetGCPercent(materializeGCPercent)
 }
 
-func (e *Env) printMaterializeSummary(sum *materialize.Summary) error {
-	if e.Printer.JSON {
-		for _, v := range sum.Views {
-			rec := map[string]any{"message_type": "status", "command": "materialize", "view": v}
-			if err := e.Printer.Record(rec); err != nil {
-				return err
-			}
-		}
-		return e.Printer.Summary("materialize", sum, nil)
-	}
+// materializeReport prints a materialization summary: a table per view.
+type materializeReport struct{ *materialize.Summary }
+
+func (r materializeReport) WriteText(w io.Writer) error {
+	sum := r.Summary
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-28s %-41s %12s %10s %10s %9s %8s  %s\n", "VIEW", "WINDOW", "ROWS", "ENTITIES", "WRITTEN", "OLDER", "SECONDS", "STATUS")
 	for _, v := range sum.Views {
@@ -191,11 +179,17 @@ func (e *Env) printMaterializeSummary(sum *materialize.Summary) error {
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}
-	for _, p := range sum.Precompute {
-		fmt.Fprintf(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", p.Service, p.Written, p.Entities, p.Seconds)
-	}
+	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", sum.Precompute)
 	fmt.Fprintf(&b, "\n%d view(s) in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
 		len(sum.Views), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
-	_, err := fmt.Fprint(e.IO.Out, b.String())
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeVectorStats adds a line per rebuilt service (format takes service,
+// written, entities, seconds).
+func writeVectorStats(b *strings.Builder, format string, stats []precompute.Stats) {
+	for _, p := range stats {
+		fmt.Fprintf(b, format, p.Service, p.Written, p.Entities, p.Seconds)
+	}
 }

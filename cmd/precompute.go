@@ -3,21 +3,21 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/onlinestore/open"
 	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 )
 
-// PrecomputeOptions are precompute's flags.
+// PrecomputeOptions are precompute's options.
 type PrecomputeOptions struct {
-	Services []string
-	Since    string
+	Services []string // positional
+	Since    string   `opt:"since"`
 }
 
 func newPrecomputeCmd(e *Env) *cobra.Command {
@@ -36,12 +36,9 @@ EXIT STATUS
 		Example: `  feast-go precompute
   feast-go precompute driver_activity --since -1d --json`,
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.Services = args
-			return runPrecompute(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, func(o *PrecomputeOptions, args []string) { o.Services = args }, runPrecompute),
 	}
-	c.Flags().StringVar(&opts.Since, "since", "", "only entities with a view updated at or after this `time`")
+	c.Flags().String("since", "", "only entities with a view updated at or after this `time`")
 	return c
 }
 
@@ -69,7 +66,7 @@ func precomputeServices(objs *registry.Objects, names []string) ([]*registry.Fea
 }
 
 func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
-	cfg, _, objs, err := e.project(ctx)
+	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
@@ -79,20 +76,20 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 			return err
 		}
 	}
-	services, err := precomputeServices(objs, opts.Services)
+	services, err := precomputeServices(repo.Objects, opts.Services)
 	if err != nil {
 		return err
 	}
 	if len(services) == 0 {
-		return fmt.Errorf("project %q has no feature service with precompute_online: true", cfg.Project)
+		return fmt.Errorf("project %q has no feature service with precompute_online: true", repo.Config.Project)
 	}
-	online, err := e.openOnlineStore(ctx, cfg)
+	online, err := open.Open(ctx, repo.Config, e.tuning(precompute.DefaultWorkers, 0))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = online.Close() }()
 	var done atomic.Int64
-	b := &precompute.Builder{Store: online, Objects: objs, Now: e.Now, Done: &done}
+	b := &precompute.Builder{Store: online, Objects: repo.Objects, Now: e.Now, Done: &done}
 	var stats []precompute.Stats
 	for _, fs := range services {
 		done.Store(0)
@@ -104,80 +101,20 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 			return err
 		}
 	}
-	return e.printPrecompute(stats)
+	return e.Printer.Summary("precompute", precomputeReport{Services: stats})
 }
 
-func (e *Env) printPrecompute(stats []precompute.Stats) error {
-	if e.Printer.JSON {
-		return e.Printer.Summary("precompute", map[string]any{"services": stats}, nil)
-	}
+// precomputeReport is a table of the services rebuilt.
+type precomputeReport struct {
+	Services []precompute.Stats `json:"services"`
+}
+
+func (r precomputeReport) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-28s %10s %10s %10s %8s\n", "SERVICE", "ENTITIES", "WRITTEN", "SKIPPED", "SECONDS")
-	for _, s := range stats {
+	for _, s := range r.Services {
 		fmt.Fprintf(&b, "%-28s %10d %10d %10d %8.2f\n", s.Service, s.Entities, s.Written, s.Skipped, s.Seconds)
 	}
-	_, err := fmt.Fprint(e.IO.Out, b.String())
+	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// touched collects, per precomputed service, the entity keys materialize wrote
-// to any of its views, so only those vectors are rebuilt.
-type touched struct {
-	mu       sync.Mutex
-	services map[string][]*registry.FeatureService // view -> services reading it
-	keys     map[string]map[string]struct{}        // service -> entity keys
-}
-
-func newTouched(objs *registry.Objects) *touched {
-	t := &touched{services: map[string][]*registry.FeatureService{}, keys: map[string]map[string]struct{}{}}
-	for _, fs := range objs.FeatureServices {
-		if !fs.PrecomputeOnline {
-			continue
-		}
-		for _, p := range fs.Projections {
-			t.services[p.View] = append(t.services[p.View], fs)
-		}
-	}
-	return t
-}
-
-func (t *touched) add(view string, keys [][]byte) {
-	svcs := t.services[view]
-	if len(svcs) == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, fs := range svcs {
-		set := t.keys[fs.Name]
-		if set == nil {
-			set = map[string]struct{}{}
-			t.keys[fs.Name] = set
-		}
-		for _, k := range keys {
-			set[string(k)] = struct{}{}
-		}
-	}
-}
-
-// rebuild refreshes the vectors of the touched entities of every affected service.
-func (t *touched) rebuild(ctx context.Context, objs *registry.Objects, store onlinestore.Store, now func() time.Time) ([]precompute.Stats, error) {
-	b := &precompute.Builder{Store: store, Objects: objs, Now: now}
-	var out []precompute.Stats
-	for _, fs := range objs.FeatureServices {
-		set := t.keys[fs.Name]
-		if len(set) == 0 {
-			continue
-		}
-		keys := make([][]byte, 0, len(set))
-		for k := range set {
-			keys = append(keys, []byte(k))
-		}
-		st, err := b.Rebuild(ctx, fs, keys, time.Time{})
-		out = append(out, st)
-		if err != nil {
-			return out, err
-		}
-	}
-	return out, nil
 }

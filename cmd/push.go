@@ -4,21 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/ingest"
 	"github.com/feast-go/feast-go/materialize"
+	"github.com/feast-go/feast-go/onlinestore/open"
+	"github.com/feast-go/feast-go/push"
 	"github.com/spf13/cobra"
 )
 
-// PushOptions are the flags of push.
+// PushOptions are the options of push.
 type PushOptions struct {
-	Source string
-	Input  string
-	Format string
-	To     string
+	Source       string // positional
+	Input        string `opt:"input"`
+	Format       string `opt:"format"`
+	To           string `opt:"to"`
+	WriteConns   int    `opt:"write-connections,min=1"`
+	PipelineSize int    `opt:"pipeline-size,min=1"`
+	Parallel     int    `opt:"parallel,min=1"`
 }
 
 func newPushCmd(e *Env) *cobra.Command {
@@ -52,17 +58,14 @@ EXIT STATUS
   kafka-tail | feast-go push driver_stats_push --input - --format jsonl`,
 		Args:        exactArgs("PUSH_SOURCE"),
 		Annotations: map[string]string{needsRepo: "true"},
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.Source = args[0]
-			return runPush(c.Context(), e, opts)
-		},
+		RunE:        command(e, opts, func(o *PushOptions, args []string) { o.Source = args[0] }, runPush),
 	}
 	f := c.Flags()
-	f.StringVarP(&opts.Input, "input", "i", "", "input `FILE` (- = stdin)")
-	f.StringVar(&opts.Format, "format", "", "input format: "+ingest.Formats+" (default: from the file extension)")
-	f.StringVar(&opts.To, "to", "online", "where to write: online, offline or online_and_offline")
-	f.Int("write-connections", 8, "concurrent write pipelines per view")
-	f.Int("pipeline-size", 500, "rows per online store pipeline")
+	f.StringP("input", "i", "", "input `FILE` (- = stdin)")
+	f.String("format", "", "input format: "+ingest.Formats+" (default: from the file extension)")
+	f.String("to", "online", "where to write: online, offline or online_and_offline")
+	f.Int("parallel", materialize.DefaultParallel, "feature views written at once")
+	addWriteFlags(c)
 	return c
 }
 
@@ -70,9 +73,9 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	if opts.Input == "" {
 		return usageError{errors.New("--input is required (a file, or - for stdin)")}
 	}
-	to, err := materialize.ParsePushTo(opts.To)
+	to, err := push.ParseTarget(opts.To)
 	if err != nil {
-		return usageError{err}
+		return usageErrorf("--to: %w", err)
 	}
 	format, err := ingest.DetectFormat(opts.Input, opts.Format)
 	if err != nil {
@@ -81,11 +84,11 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	if opts.Input == "-" && format == ingest.Parquet {
 		return usageError{errors.New("a Parquet input cannot be read from stdin; give a file")}
 	}
-	cfg, _, objs, err := e.project(ctx)
+	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
-	src, views, err := materialize.PushTargets(objs, opts.Source)
+	src, views, err := push.Targets(repo.Objects, opts.Source)
 	if err != nil {
 		return usageError{err}
 	}
@@ -99,65 +102,45 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 		in = f
 	}
 
-	var runner materialize.Runner
-	runner.Catalogs = catalog.NewCache()
+	runner := &push.Runner{Repo: repo, Catalogs: catalog.NewCache(), Writers: opts.WriteConns, Parallel: opts.Parallel,
+		LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log}
 	defer func() { _ = runner.Catalogs.Close() }()
-	var touch *touched
-	if to != materialize.PushOffline {
-		online, err := e.openOnlineStore(ctx, cfg)
-		if err != nil {
+	if to != push.Offline {
+		if runner.Store, err = open.Open(ctx, repo.Config, e.tuning(opts.WriteConns, opts.PipelineSize)); err != nil {
 			return err
 		}
-		defer func() { _ = online.Close() }()
-		runner.Store = online
-		touch = newTouched(objs)
-		runner.Written = touch.add
+		defer func() { _ = runner.Store.Close() }()
 	}
-	runner.RepoDir, runner.LookupEnv, runner.KeyVersion = cfg.Dir, e.LookupEnv, cfg.EntityKeySerializationVersion
-	runner.Writers, runner.Parallel, runner.Now, runner.Log = e.V.GetInt("write-connections"), 2, e.Now, e.Log
-	bar := e.newProgress("push")
-	runner.Progress = bar.track
-	bar.start()
-	sum, pushErr := runner.Push(ctx, materialize.PushRequest{
+	var stop func()
+	runner.Progress, stop = e.viewsLine("push")
+	sum, err := runner.Run(ctx, push.Request{
 		Source: src, Views: views, To: to,
 		Open: func(cols []ingest.Column) (*ingest.Reader, error) {
 			return ingest.NewReader(in, format, cols, ingest.Options{Name: opts.Input})
 		},
 	})
-	bar.stop()
-	landed := false
+	stop()
 	for _, v := range sum.Views {
-		landed = landed || v.Landed
+		if perr := e.Printer.Status("push", map[string]any{"view": v}); perr != nil && err == nil {
+			err = perr
+		}
 	}
-	var vecErr error
-	if touch != nil && landed && ctx.Err() == nil {
-		sum.Precompute, vecErr = touch.rebuild(ctx, objs, runner.Store, e.Now)
+	if perr := e.Printer.Summary("push", pushReport{sum, opts.Input}); perr != nil && err == nil {
+		err = perr
 	}
-	if err := e.printPushSummary(sum, opts); err != nil {
-		return err
-	}
-	switch {
-	case pushErr != nil && landed:
-		return &PartialError{Failed: sum.Failed(), Err: pushErr}
-	case pushErr != nil:
-		return fmt.Errorf("push %s: nothing written: %w", src.Name, pushErr)
-	case vecErr != nil:
-		return &PartialError{Err: fmt.Errorf("rows landed, but rebuilding precomputed vectors failed: %w", vecErr)}
-	}
-	return nil
+	return err
 }
 
-func (e *Env) printPushSummary(sum *materialize.PushSummary, opts *PushOptions) error {
-	if e.Printer.JSON {
-		for _, v := range sum.Views {
-			if err := e.Printer.Record(map[string]any{"message_type": "status", "command": "push", "view": v}); err != nil {
-				return err
-			}
-		}
-		return e.Printer.Summary("push", sum, nil)
-	}
+// pushReport prints a push: its views, the offline append and the vectors.
+type pushReport struct {
+	*push.Summary
+	input string
+}
+
+func (r pushReport) WriteText(w io.Writer) error {
+	sum := r.Summary
 	var b strings.Builder
-	input := opts.Input
+	input := r.input
 	if input == "-" {
 		input = "stdin"
 	}
@@ -190,10 +173,8 @@ func (e *Env) printPushSummary(sum *materialize.PushSummary, opts *PushOptions) 
 			fmt.Fprintf(&b, "\noffline: %s: nothing appended\n", o.Table)
 		}
 	}
-	for _, p := range sum.Precompute {
-		fmt.Fprintf(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs\n", p.Service, p.Written, p.Entities, p.Seconds)
-	}
+	writeVectorStats(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs\n", sum.Precompute)
 	fmt.Fprintf(&b, "\n%d rows in %.2fs, %.0f rows/s\n", sum.Rows, sum.Seconds, sum.RowsPerSec)
-	_, err := fmt.Fprint(e.IO.Out, b.String())
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -41,12 +40,12 @@ func SystemDeps(build BuildInfo) *Deps {
 
 // GlobalOptions are the flags every command shares.
 type GlobalOptions struct {
-	Chdir     string
-	Config    string
-	JSON      bool
-	Quiet     bool
-	LogLevel  string
-	LogFormat string
+	Chdir     string `opt:"chdir"`
+	Config    string `opt:"config"`
+	JSON      bool   `opt:"json"`
+	Quiet     bool   `opt:"quiet"`
+	LogLevel  string `opt:"log-level"`
+	LogFormat string `opt:"log-format"`
 }
 
 // Env is one invocation's state: dependencies, the shared options, the viper
@@ -57,10 +56,14 @@ type Env struct {
 	Global  GlobalOptions
 	V       *viper.Viper
 	Log     *slog.Logger
-	Printer *Printer
+	Printer Printer
 	cfg     *registry.Config
+	cmd     *cobra.Command
 	command string
 	started time.Time
+	// runF, when set (tests), receives each command's loaded options instead
+	// of the command running.
+	runF func(ctx context.Context, command string, opts any) error
 }
 
 // needsRepo marks commands that read feature_store.yaml before running.
@@ -102,7 +105,7 @@ EXIT STATUS
 	bindFlags(e.V, f)
 
 	root.AddCommand(
-		newApplyCmd(e, nil),
+		newApplyCmd(e),
 		newMaterializeCmd(e),
 		newMaterializeIncrementalCmd(e),
 		newPushCmd(e),
@@ -127,9 +130,10 @@ func bindFlags(v *viper.Viper, fs *pflag.FlagSet) {
 // setup resolves the shared options, loads the repository configuration for
 // commands that need one, and builds the logger and printer.
 func (e *Env) setup(c *cobra.Command) error {
-	e.command = c.Name()
+	e.command, e.cmd = c.Name(), c
 	e.started = e.Now()
 	bindFlags(e.V, c.Flags())
+	// The repository is found before its feast_go: section is layered in.
 	e.Global.Chdir = e.V.GetString("chdir")
 	e.Global.Config = e.V.GetString("config")
 	if c.Annotations[needsRepo] == "true" {
@@ -137,17 +141,15 @@ func (e *Env) setup(c *cobra.Command) error {
 			return err
 		}
 	}
-	e.Global.JSON = e.V.GetBool("json")
-	e.Global.Quiet = e.V.GetBool("quiet")
-	e.Global.LogLevel = e.V.GetString("log-level")
-	e.Global.LogFormat = e.V.GetString("log-format")
+	if err := e.load(&e.Global); err != nil {
+		return err
+	}
+	e.Printer = newPrinter(e.IO.Out, e.Global.JSON)
 	log, err := newLogger(e.IO.ErrOut, e.Global.LogLevel, e.Global.LogFormat, e.Global.Quiet)
 	if err != nil {
 		return err
 	}
 	e.Log = log
-	redisstore.SetLogger(log)
-	e.Printer = &Printer{IO: e.IO, JSON: e.Global.JSON, Quiet: e.Global.Quiet}
 	return nil
 }
 
@@ -233,4 +235,14 @@ func Main(ctx context.Context, args []string, d *Deps) int {
 		err = ctx.Err()
 	}
 	return e.exit(err)
+}
+
+// repo loads feature_store.yaml, opens its registry and reads the project's
+// objects: the start of every command that works on a repository.
+func (e *Env) repo(ctx context.Context) (*registry.Repo, error) {
+	cfg, err := e.Config()
+	if err != nil {
+		return nil, err
+	}
+	return registry.OpenRepo(ctx, cfg)
 }

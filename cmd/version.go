@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -14,10 +15,10 @@ func newVersionCmd(e *Env) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			b := resolveBuild(e.Build, debug.ReadBuildInfo)
-			return e.Printer.Summary("version", b, func() error {
-				_, err := fmt.Fprintf(e.IO.Out, "feast-go %s (commit %s, built %s)\n", b.Version, b.Commit, b.Date)
+			return e.Printer.Summary("version", textReport{b, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "feast-go %s (commit %s, built %s)\n", b.Version, b.Commit, b.Date)
 				return err
-			})
+			}})
 		},
 	}
 }

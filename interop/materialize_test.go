@@ -15,9 +15,9 @@ import (
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/onlinestore"
 	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
-	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/feast-go/feast-go/registry/feastpb"
+	"github.com/feast-go/feast-go/serving"
 	goredis "github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -36,7 +36,7 @@ func driverKey(t *testing.T, id int64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(onlinestore.RedisKey(k, "drivers"))
+	return redisstore.Key(k, "drivers")
 }
 
 // feastRepo builds the drivers repository for Feast (Python definitions,
@@ -210,8 +210,8 @@ func compareVectors(name, feast, ours string) string {
 	if strings.HasPrefix(name, "_ts:") {
 		return "" // write times differ by design
 	}
-	fv, err1 := precompute.DecodeVector([]byte(feast))
-	gv, err2 := precompute.DecodeVector([]byte(ours))
+	fv, err1 := testenv.DecodeVector([]byte(feast))
+	gv, err2 := testenv.DecodeVector([]byte(ours))
 	if err1 != nil || err2 != nil {
 		return fmt.Sprintf("undecodable: %v / %v", err1, err2)
 	}
@@ -318,12 +318,12 @@ func TestReaderReadsFeastVectors(t *testing.T) {
 		k, _ := enc.Append(nil, []*feastpb.Value{{Val: &feastpb.Value_Int64Val{Int64Val: id}}})
 		keys = append(keys, k)
 	}
-	reader := &precompute.Reader{Store: store, Objects: objs, Now: func() time.Time { return time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC) }}
+	reader := &serving.Reader{Store: store, Objects: objs, Now: func() time.Time { return time.Date(2026, 10, 3, 1, 0, 0, 0, time.UTC) }}
 	res, err := reader.Read(ctx, svc, keys, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Rows[2][0].Status != precompute.NotFound {
+	if res.Rows[2][0].Status != serving.NotFound {
 		t.Errorf("unknown entity: %v", res.Rows[2][0].Status)
 	}
 	// Regular path for the same entities.

@@ -22,13 +22,13 @@ type slot struct {
 	valLen, valCap int32
 }
 
-// latest keeps the newest row per entity key (event time, then created time).
+// Latest keeps the newest row per entity key (event time, then created time).
 // Its memory is proportional to the distinct entities, not the rows scanned,
 // and none of it holds pointers, so the garbage collector never scans it: a
 // hash index, slots in fixed blocks, and keys and values in fixed arena
 // blocks (nothing is copied when they grow; a newer row of the same size
 // overwrites the old one in place).
-type latest struct {
+type Latest struct {
 	view    *registry.FeatureView
 	cols    catalog.Columns
 	keyEnc  *onlinestore.KeyEncoder
@@ -45,13 +45,13 @@ type latest struct {
 	keyBuf, valBuf    []byte
 }
 
-func newLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *latest {
-	return &latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(), index: map[uint64]int32{},
+func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Latest {
+	return &Latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(), index: map[uint64]int32{},
 		keyEnc: onlinestore.NewKeyEncoder(fv.JoinKeys(), version)}
 }
 
-// add folds one record batch in. rowBase numbers the batch's first row for errors.
-func (l *latest) add(rec arrow.RecordBatch) error {
+// Add folds one record batch in. rowBase numbers the batch's first row for errors.
+func (l *Latest) Add(rec arrow.RecordBatch) error {
 	col := func(name string) (arrow.Array, error) {
 		idx := rec.Schema().FieldIndices(name)
 		if len(idx) == 0 {
@@ -148,7 +148,7 @@ func (l *latest) add(rec arrow.RecordBatch) error {
 }
 
 // lookup finds the slot of key (hash h).
-func (l *latest) lookup(h uint64, key []byte) (int32, bool) {
+func (l *Latest) lookup(h uint64, key []byte) (int32, bool) {
 	if idx, ok := l.index[h]; ok {
 		s := l.slots.at(idx)
 		if string(l.keys.bytes(s.key, int(s.keyLen))) == string(key) {
@@ -161,7 +161,7 @@ func (l *latest) lookup(h uint64, key []byte) (int32, bool) {
 }
 
 // keep stores valBuf as the row of keyBuf (slot idx when seen).
-func (l *latest) keep(h uint64, idx int32, seen bool, event, created int64) {
+func (l *Latest) keep(h uint64, idx int32, seen bool, event, created int64) {
 	n := int32(len(l.valBuf))
 	if !seen {
 		idx = int32(l.slots.len())
@@ -187,12 +187,12 @@ func (l *latest) keep(h uint64, idx int32, seen bool, event, created int64) {
 }
 
 // entities is how many distinct entities were kept.
-func (l *latest) entities() int { return l.slots.len() }
+func (l *Latest) Entities() int { return l.slots.len() }
 
 // chunks hands the kept rows to fn as store rows, size at a time, building
 // each chunk only when it is handed over. Keys and values point into the
 // arenas, which no longer change once the scan is done.
-func (l *latest) chunks(size int, fn func([]onlinestore.Row) error) error {
+func (l *Latest) chunks(size int, fn func([]onlinestore.Row) error) error {
 	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
 	values := make([][]byte, 0, size*nf)

@@ -10,7 +10,7 @@ import (
 // TestLatestHashCollisions drives the overflow path: distinct keys that share
 // an index hash must keep separate rows.
 func TestLatestHashCollisions(t *testing.T) {
-	l := newLatest(&registry.FeatureView{Name: "v"}, catalog.Columns{}, 3)
+	l := NewLatest(&registry.FeatureView{Name: "v"}, catalog.Columns{}, 3)
 	const h = 42 // every key gets the same hash
 	for i, k := range []string{"a", "b", "c", "a"} {
 		l.keyBuf, l.valBuf = []byte(k), []byte{byte(i)}
@@ -20,8 +20,8 @@ func TestLatestHashCollisions(t *testing.T) {
 		}
 		l.keep(h, idx, seen, int64(i), 0)
 	}
-	if l.entities() != 3 {
-		t.Fatalf("%d entities, want 3", l.entities())
+	if l.Entities() != 3 {
+		t.Fatalf("%d entities, want 3", l.Entities())
 	}
 	for k, want := range map[string]byte{"a": 3, "b": 1, "c": 2} {
 		idx, ok := l.lookup(h, []byte(k))

@@ -106,8 +106,8 @@ feature_views:
 }
 
 func (f *fixture) runner() *Runner {
-	return &Runner{Store: f.store, Catalogs: f.catalog, Registry: f.reg, Project: "p", RepoDir: f.dir,
-		LookupEnv: func(string) (string, bool) { return "", false }, KeyVersion: 3, Writers: 2, ChunkSize: 3}
+	repo := &registry.Repo{Config: &registry.Config{Project: "p", Dir: f.dir, EntityKeySerializationVersion: 3}, Registry: f.reg, Objects: f.objs}
+	return &Runner{Repo: repo, Store: f.store, Catalogs: f.catalog, Options: Options{Writers: 2, ChunkSize: 3}}
 }
 
 func (f *fixture) current(t *testing.T) *registry.FeatureView {

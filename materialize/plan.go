@@ -51,7 +51,7 @@ func SelectViews(objs *registry.Objects, names []string) ([]*registry.FeatureVie
 	for _, name := range names {
 		fv, err := objs.FeatureView(name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--views: %w", err)
+			return nil, nil, err
 		}
 		switch {
 		case fv.Disabled:

@@ -1,6 +1,7 @@
 package materialize
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,26 +17,29 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Runner executes plans. Every field but Log and Progress is required.
+// Options tune a run; zero values take the defaults.
+type Options struct {
+	Parallel  int // views materialized at once; 0 = DefaultParallel
+	Writers   int // concurrent write pipelines per view; 0 = DefaultWriters
+	ChunkSize int // rows handed to one pipeline at a time; 0 = DefaultChunkSize
+	Scan      catalog.ScanOptions
+}
+
+// Runner executes plans: scan, keep the latest row per entity, write,
+// record the interval, then rebuild the vectors of the entities written.
+// Repo, Store and Catalogs are required.
 type Runner struct {
-	Store      onlinestore.Store
-	Catalogs   *catalog.Cache
-	Registry   *registry.FileStore
-	Project    string
-	RepoDir    string
-	LookupEnv  func(string) (string, bool)
-	KeyVersion int
-	Scan       catalog.ScanOptions
-	Writers    int // concurrent write pipelines per view; 0 = 4
-	ChunkSize  int // rows handed to one writer at a time; 0 = 2000
-	Parallel   int // views materialized at once; 0 = 2
-	Now        func() time.Time
-	Log        *slog.Logger
+	Repo      *registry.Repo
+	Store     onlinestore.Store
+	Catalogs  *catalog.Cache
+	Options   Options
+	LookupEnv func(string) (string, bool) // for catalog credentials; nil = none
+	Now       func() time.Time
+	Log       *slog.Logger
 	// Progress, when set, is called with every view's live counters once when the view starts.
 	Progress func(*ViewProgress)
-	// Written, when set, is called (from several goroutines) with the entity
-	// keys of every acknowledged write; the keys are only valid during the call.
-	Written func(view string, keys [][]byte)
+	// OnView, when set, is called with each view's result as soon as it is known.
+	OnView func(ViewResult)
 }
 
 // ViewProgress are one view's live counters (updated atomically while it runs).
@@ -68,7 +72,7 @@ type Summary struct {
 	Views   []ViewResult  `json:"views"`
 	Skipped []Skipped     `json:"skipped,omitempty"`
 	Catalog catalog.Stats `json:"catalog"`
-	// Precompute holds the vector rebuilds the caller ran after the views landed.
+	// Precompute holds the vector rebuilds of the entities the run wrote.
 	Precompute []precompute.Stats `json:"precompute,omitempty"`
 	Seconds    float64            `json:"seconds"`
 	RowsPerSec float64            `json:"rows_per_second"`
@@ -88,44 +92,52 @@ func (s *Summary) Failed() []string {
 // ErrViewsFailed wraps the first view error when some (or all) views failed.
 var ErrViewsFailed = errors.New("materialization failed")
 
-// Run materializes every task; views run in parallel up to Parallel. A view
-// that fails does not stop the others; the returned error then wraps
-// ErrViewsFailed (or the context's error when interrupted). The summary is
-// returned in every case.
+// ErrPartial marks a run that landed some of its work and not the rest:
+// some views failed, or the vectors could not be rebuilt after the rows
+// landed (push: the offline append failed after the online write).
+var ErrPartial = errors.New("partly landed")
+
+// Run materializes every task, views in parallel up to Options.Parallel, then
+// rebuilds the precomputed vectors of the entities written, also after a
+// partial run. A view that fails does not stop the others and records
+// nothing. The summary is returned in every case; the error wraps
+// ErrViewsFailed and, when some work landed, ErrPartial (or it is the
+// context's error when interrupted).
 func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
-	now := r.Now
-	if now == nil {
-		now = time.Now
-	}
 	log := r.logger()
-	began := now()
+	began := r.now()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
+	tracker := precompute.NewTracker(r.Repo.Objects)
+	w := &Writer{Store: r.Store, Writers: r.Options.Writers, ChunkSize: r.Options.ChunkSize, Tracker: tracker}
 	var g errgroup.Group
-	parallel := r.Parallel
-	if parallel <= 0 {
-		parallel = 2
-	}
-	g.SetLimit(parallel)
+	g.SetLimit(cmp.Or(max(r.Options.Parallel, 0), DefaultParallel))
 	var mu sync.Mutex
 	var firstErr error
 	for i, task := range plan.Tasks {
 		g.Go(func() error {
-			res, err := r.runView(ctx, task, log)
+			res, err := r.runView(ctx, task, w, log)
 			if err != nil {
 				res.Error = err.Error()
 				log.Error("feature view failed", "view", task.View.Name, "error", err)
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
 			}
 			sum.Views[i] = res
+			if r.OnView != nil {
+				r.OnView(res)
+			}
 			return nil
 		})
 	}
 	_ = g.Wait()
-	sum.Seconds = now().Sub(began).Seconds()
+	var vecErr error
+	if ctx.Err() == nil {
+		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.now)
+	}
+	sum.Seconds = r.now().Sub(began).Seconds()
 	var rows int64
 	for _, v := range sum.Views {
 		rows += v.RowsScanned
@@ -134,60 +146,65 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		sum.RowsPerSec = float64(rows) / sum.Seconds
 	}
 	sum.Catalog = r.Catalogs.Stats()
+	failed := len(sum.Failed())
 	switch {
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
+	case firstErr != nil && failed < len(sum.Views):
+		return sum, Partial(fmt.Errorf("%w: %d of %d feature views: %w", ErrViewsFailed, failed, len(sum.Views), firstErr))
 	case firstErr != nil:
-		return sum, fmt.Errorf("%w: %d of %d feature views: %w", ErrViewsFailed, len(sum.Failed()), len(sum.Views), firstErr)
+		return sum, fmt.Errorf("%w: %d of %d feature views: %w", ErrViewsFailed, failed, len(sum.Views), firstErr)
+	case vecErr != nil:
+		return sum, Partial(fmt.Errorf("feature rows landed, but rebuilding precomputed vectors failed: %w", vecErr))
 	}
 	return sum, nil
 }
 
-func (r *Runner) runView(ctx context.Context, task Task, log *slog.Logger) (res ViewResult, err error) {
+func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Logger) (res ViewResult, err error) {
 	fv := task.View
 	res = ViewResult{View: fv.Name, Start: task.Start, End: task.End}
-	began := time.Now()
-	defer func() { res.Seconds = time.Since(began).Seconds() }()
+	began := r.now()
+	defer func() { res.Seconds = r.now().Sub(began).Seconds() }()
 	prog := &ViewProgress{View: fv.Name}
 	if r.Progress != nil {
 		r.Progress(prog)
 	}
 	if fv.BatchSource == nil || fv.BatchSource.Iceberg == nil {
-		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, sourceName(fv.BatchSource))
+		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, fv.BatchSource.DisplayName())
 	}
-	cfg, err := catalog.ConfigFor(fv.BatchSource, r.RepoDir, r.LookupEnv)
+	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.lookupEnv)
 	if err != nil {
 		return res, err
 	}
-	vs, err := r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Scan)
+	vs, err := r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Options.Scan)
 	if err != nil {
 		return res, err
 	}
 	res.FilesPlanned, res.FilesTotal = vs.FilesPlanned, vs.FilesTotal
-	lt := newLatest(fv, vs.Columns, r.KeyVersion)
+	lt := NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
 	for rec, err := range vs.Batches {
 		if err != nil {
 			return res, err
 		}
-		err = lt.add(rec)
+		err = lt.Add(rec)
 		prog.RowsScanned.Add(rec.NumRows())
 		rec.Release()
 		if err != nil {
 			return res, err
 		}
 	}
-	res.RowsScanned, res.NullKeys, res.Entities = lt.scanned, lt.nullKeys, int64(lt.entities())
+	res.RowsScanned, res.NullKeys, res.Entities = lt.scanned, lt.nullKeys, int64(lt.Entities())
 	prog.Entities.Store(res.Entities)
 	log.Debug("scanned", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
 
-	st, err := r.write(ctx, fv, lt, prog)
+	st, err := w.Write(ctx, fv, lt, prog)
 	res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
 	if err != nil {
 		return res, err
 	}
 	// Every write is acknowledged: only now may the watermark move.
-	err = r.Registry.Update(ctx, func(reg *registry.Registry) error {
-		return reg.RecordMaterialization(r.Project, fv.Name, task.Start, task.End, r.now())
+	err = r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
+		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.now())
 	})
 	if err != nil {
 		return res, fmt.Errorf("feature view %q: record interval: %w", fv.Name, err)
@@ -203,67 +220,28 @@ func (r *Runner) now() time.Time {
 	return time.Now()
 }
 
-// write hands chunks of the kept rows to Writers concurrent pipelines.
-func (r *Runner) write(ctx context.Context, fv *registry.FeatureView, lt *latest, prog *ViewProgress) (onlinestore.WriteStats, error) {
-	view := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-	for _, f := range fv.Features {
-		view.Features = append(view.Features, f.Name)
+func (r *Runner) lookupEnv(k string) (string, bool) {
+	if r.LookupEnv != nil {
+		return r.LookupEnv(k)
 	}
-	writers := r.Writers
-	if writers <= 0 {
-		writers = 4
-	}
-	chunkSize := r.ChunkSize
-	if chunkSize <= 0 {
-		chunkSize = 2000
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	ch := make(chan []onlinestore.Row)
-	var mu sync.Mutex
-	var total onlinestore.WriteStats
-	for range writers {
-		g.Go(func() error {
-			for rows := range ch {
-				st, err := r.Store.WriteView(gctx, view, rows)
-				mu.Lock()
-				total.Add(st)
-				mu.Unlock()
-				prog.EntitiesWritten.Add(int64(len(rows)))
-				if err != nil {
-					return err
-				}
-				if r.Written != nil {
-					keys := make([][]byte, len(rows))
-					for i := range rows {
-						keys[i] = rows[i].Key
-					}
-					r.Written(fv.Name, keys)
-				}
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		defer close(ch)
-		return lt.chunks(chunkSize, func(rows []onlinestore.Row) error {
-			select {
-			case ch <- rows:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		})
-	})
-	err := g.Wait()
-	if err != nil && ctx.Err() != nil {
-		err = ctx.Err()
-	}
-	return total, err
+	return "", false
 }
 
-func sourceName(ds *registry.DataSource) string {
-	if ds == nil {
-		return "(none)"
+func (r *Runner) logger() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
 	}
-	return ds.Name
+	return slog.New(slog.DiscardHandler)
 }
+
+// Partial marks err as ErrPartial without changing its message.
+func Partial(err error) error {
+	if err == nil || errors.Is(err, ErrPartial) {
+		return err
+	}
+	return partialError{err}
+}
+
+type partialError struct{ error }
+
+func (p partialError) Unwrap() []error { return []error{p.error, ErrPartial} }

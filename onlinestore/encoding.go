@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/feast-go/feast-go/registry/feastpb"
+	"github.com/twmb/murmur3"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
 )
@@ -17,7 +18,7 @@ import (
 // little-endian bytes of murmur3_x86_32("<view>:<feature>", seed 0).
 func FieldName(view, feature string) [4]byte {
 	var out [4]byte
-	binary.LittleEndian.PutUint32(out[:], murmur3x86_32([]byte(view+":"+feature), 0))
+	binary.LittleEndian.PutUint32(out[:], murmur3.SeedSum32(0, []byte(view+":"+feature)))
 	return out
 }
 
@@ -138,13 +139,6 @@ func appendKeyValue(dst []byte, v *feastpb.Value, version int) ([]byte, error) {
 		return put(feastpb.ValueType_UNIX_TIMESTAMP, buf[:]), nil
 	}
 	return dst, fmt.Errorf("value %v cannot be part of an entity key (expected string, bytes, int32, int64 or unix_timestamp)", v)
-}
-
-// RedisKey is the Redis key of an entity's hash: the serialized entity key
-// immediately followed by the project name.
-func RedisKey(serializedKey []byte, project string) []byte {
-	out := make([]byte, 0, len(serializedKey)+len(project))
-	return append(append(out, serializedKey...), project...)
 }
 
 // DecodeEntityKey parses a version-3 serialized entity key back into join keys

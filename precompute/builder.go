@@ -1,23 +1,30 @@
 package precompute
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/feast-go/feast-go/internal/pool"
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
-	"golang.org/x/sync/errgroup"
+)
+
+// Defaults of a Builder.
+const (
+	DefaultBatchSize = 500 // entities read and written per round trip
+	DefaultWorkers   = 4   // batches in flight at once
 )
 
 // Builder writes the vectors of precomputed services.
 type Builder struct {
 	Store     onlinestore.Store
 	Objects   *registry.Objects
-	BatchSize int // entities read and written per round trip; 0 = 500
-	Workers   int // batches in flight at once; 0 = 4
+	BatchSize int // entities read and written per round trip; 0 = DefaultBatchSize
+	Workers   int // batches in flight at once; 0 = DefaultWorkers
 	Now       func() time.Time
 	// Done, when set, counts entities as their batches finish (for progress displays).
 	Done *atomic.Int64
@@ -45,11 +52,7 @@ func (b *Builder) plan(fs *registry.FeatureService) (Schema, []onlinestore.View,
 		if i == 0 {
 			joinKeys = fv.JoinKeys()
 		}
-		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-		for _, f := range p.Features {
-			v.Features = append(v.Features, f.Name)
-		}
-		views = append(views, v)
+		views = append(views, onlinestore.ProjectionView(fv, p))
 	}
 	if len(views) == 0 {
 		return s, nil, nil, fmt.Errorf("feature service %q has no feature views", fs.Name)
@@ -62,65 +65,43 @@ func (b *Builder) plan(fs *registry.FeatureService) (Schema, []onlinestore.View,
 // per batch. Entities with no data in any view get no vector; with since set,
 // entities whose every view is older than since are skipped.
 func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (Stats, error) {
-	began := time.Now()
+	began := b.now()
 	st := Stats{Service: fs.Name}
 	s, views, joinKeys, err := b.plan(fs)
 	if err != nil {
 		return st, err
 	}
-	size := b.BatchSize
-	if size <= 0 {
-		size = 500
-	}
-	err = b.parallel(ctx, &st, func(batches chan<- [][]byte) error {
+	size := cmp.Or(max(b.BatchSize, 0), DefaultBatchSize)
+	err = b.parallel(ctx, &st, func(_ context.Context, send func([][]byte) error) error {
 		for from := 0; from < len(keys); from += size {
-			select {
-			case batches <- keys[from:min(from+size, len(keys))]:
-			case <-ctx.Done():
-				return ctx.Err()
+			if err := send(keys[from:min(from+size, len(keys))]); err != nil {
+				return err
 			}
 		}
 		return nil
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
 		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
 	})
-	st.Seconds = time.Since(began).Seconds()
+	st.Seconds = b.now().Sub(began).Seconds()
 	return st, err
 }
 
-// parallel runs work on the batches produce sends, Workers at a time, and sums the stats.
-func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(chan<- [][]byte) error,
+// parallel runs work on the batches produce sends, Workers at a time, and
+// sums the stats. A failure on either side ends both.
+func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(ctx context.Context, send func([][]byte) error) error,
 	work func(context.Context, [][]byte, *Stats) error) error {
-	workers := b.Workers
-	if workers <= 0 {
-		workers = 4
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	batches := make(chan [][]byte)
 	var mu sync.Mutex
-	for range workers {
-		g.Go(func() error {
-			for batch := range batches {
-				var st Stats
-				err := work(gctx, batch, &st)
-				mu.Lock()
-				total.Entities, total.Written, total.Skipped = total.Entities+st.Entities, total.Written+st.Written, total.Skipped+st.Skipped
-				mu.Unlock()
-				if b.Done != nil {
-					b.Done.Add(st.Entities)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		defer close(batches)
-		return produce(batches)
+	return pool.Run(ctx, cmp.Or(max(b.Workers, 0), DefaultWorkers), produce, func(ctx context.Context, batch [][]byte) error {
+		var st Stats
+		err := work(ctx, batch, &st)
+		mu.Lock()
+		total.Entities, total.Written, total.Skipped = total.Entities+st.Entities, total.Written+st.Written, total.Skipped+st.Skipped
+		mu.Unlock()
+		if b.Done != nil {
+			b.Done.Add(st.Entities)
+		}
+		return err
 	})
-	return g.Wait()
 }
 
 // RebuildAll rebuilds every entity of the service's join keys found in the store.
@@ -129,25 +110,18 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	if !ok {
 		return Stats{Service: fs.Name}, fmt.Errorf("feature service %q: the online store cannot list entity keys", fs.Name)
 	}
-	began := time.Now()
+	began := b.now()
 	st := Stats{Service: fs.Name}
 	s, views, joinKeys, err := b.plan(fs)
 	if err != nil {
 		return st, err
 	}
-	err = b.parallel(ctx, &st, func(batches chan<- [][]byte) error {
-		return scanner.ScanKeys(ctx, views[0], func(keys [][]byte) error {
-			select {
-			case batches <- keys:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
+	err = b.parallel(ctx, &st, func(ctx context.Context, send func([][]byte) error) error {
+		return scanner.ScanKeys(ctx, views[0], send)
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
 		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
 	})
-	st.Seconds = time.Since(began).Seconds()
+	st.Seconds = b.now().Sub(began).Seconds()
 	return st, err
 }
 
@@ -156,11 +130,7 @@ func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinesto
 	if err != nil {
 		return fmt.Errorf("feature service %q: %w", s.Service, err)
 	}
-	now := time.Now
-	if b.Now != nil {
-		now = b.Now
-	}
-	at := now().UTC()
+	at := b.now().UTC()
 	out := make([]onlinestore.Row, 0, len(keys))
 	values := make([][]byte, 0, len(s.Names))
 	stamps := make([]ViewStamp, len(views))
@@ -193,4 +163,11 @@ func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinesto
 		return fmt.Errorf("feature service %q: write vectors: %w", s.Service, err)
 	}
 	return nil
+}
+
+func (b *Builder) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
 }

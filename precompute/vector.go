@@ -3,15 +3,12 @@ package precompute
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
-	"github.com/feast-go/feast-go/registry/feastpb"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 )
 
 // ViewPrefix names the synthetic feature view Feast stores a service's vectors under.
@@ -116,21 +113,4 @@ func appendBlob(dst []byte, s *Schema, values [][]byte, stamps []ViewStamp, at t
 func vectorValue(blob []byte) []byte {
 	v := protowire.AppendTag(nil, 1, protowire.BytesType)
 	return protowire.AppendBytes(v, blob)
-}
-
-// DecodeVector parses a stored vector Value.
-func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
-	var v feastpb.Value
-	if err := proto.Unmarshal(value, &v); err != nil {
-		return nil, fmt.Errorf("vector value: %w", err)
-	}
-	blob, ok := v.GetVal().(*feastpb.Value_BytesVal)
-	if !ok {
-		return nil, fmt.Errorf("vector value is not bytes_val")
-	}
-	var pv feastpb.PrecomputedFeatureVector
-	if err := proto.Unmarshal(blob.BytesVal, &pv); err != nil {
-		return nil, fmt.Errorf("vector blob: %w", err)
-	}
-	return &pv, nil
 }

@@ -273,3 +273,11 @@ func cloneMap(m map[string]string) map[string]string {
 	}
 	return maps.Clone(m)
 }
+
+// DisplayName is the source's name for messages; "none" for a missing source.
+func (ds *DataSource) DisplayName() string {
+	if ds == nil {
+		return "none"
+	}
+	return ds.Name
+}

@@ -138,13 +138,6 @@ func mapText(m map[string]string) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-func sourceName(ds *DataSource) string {
-	if ds == nil {
-		return "none"
-	}
-	return ds.Name
-}
-
 func ttlText(d time.Duration) string {
 	if d == 0 {
 		return "none"
@@ -177,7 +170,7 @@ func (ds *DataSource) attrs() []attr {
 			attr{"credential_vending", fmt.Sprint(o.CredentialVending)}, attr{"catalog_properties", mapText(o.CatalogProperties)})
 	}
 	if ds.Type == SourcePush {
-		a = append(a, attr{"batch_source", sourceName(ds.BatchSource)})
+		a = append(a, attr{"batch_source", ds.BatchSource.DisplayName()})
 	}
 	return append(a, common(ds.Description, ds.Owner, ds.Tags)...)
 }
@@ -188,7 +181,7 @@ func (fv *FeatureView) attrs() []attr {
 		{"entities", "[" + strings.Join(fv.Entities, ", ") + "]"}, {"entity_columns", fieldList(fv.EntityColumns)},
 		{"features", fieldList(fv.Features)}, {"ttl", ttlText(fv.TTL)}, {"online", fmt.Sprint(fv.Online)},
 		{"offline", fmt.Sprint(fv.Offline)}, {"enabled", fmt.Sprint(!fv.Disabled)},
-		{"batch_source", sourceName(fv.BatchSource)}, {"stream_source", sourceName(fv.StreamSource)},
+		{"batch_source", fv.BatchSource.DisplayName()}, {"stream_source", fv.StreamSource.DisplayName()},
 	}, common(fv.Description, fv.Owner, fv.Tags)...)
 }
 

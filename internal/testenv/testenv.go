@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/feast-go/feast-go/registry/feastpb"
+	"google.golang.org/protobuf/proto"
 )
 
 // DisallowSkip reports whether missing peers must fail tests instead of skipping them.
@@ -366,4 +369,23 @@ func JSONSummary(t testing.TB, stdout string) map[string]any {
 	}
 	t.Fatalf("no JSON summary in %q", stdout)
 	return nil
+}
+
+// DecodeVector parses a stored precomputed vector Value (bytes_val holding a
+// PrecomputedFeatureVector) with the generated code, for tests that compare
+// vectors field by field.
+func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
+	var v feastpb.Value
+	if err := proto.Unmarshal(value, &v); err != nil {
+		return nil, fmt.Errorf("vector value: %w", err)
+	}
+	blob, ok := v.GetVal().(*feastpb.Value_BytesVal)
+	if !ok {
+		return nil, fmt.Errorf("vector value is not bytes_val")
+	}
+	var pv feastpb.PrecomputedFeatureVector
+	if err := proto.Unmarshal(blob.BytesVal, &pv); err != nil {
+		return nil, fmt.Errorf("vector blob: %w", err)
+	}
+	return &pv, nil
 }

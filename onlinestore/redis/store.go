@@ -5,8 +5,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -34,14 +36,16 @@ var (
 // to spread the call's cost, small enough not to hold Redis for long.
 const casBatchRows = 100
 
+// DefaultPipelineSize is how many rows one pipeline writes.
+const DefaultPipelineSize = 500
+
 // Options tune the store.
 type Options struct {
 	Project        string
 	KeyTTL         time.Duration // 0: keys never expire (Feast's key_ttl_seconds)
 	SkipDedup      bool          // blind writes, no timestamp comparison (Feast's skip_dedup)
 	PoolSize       int           // connections per node; 0 = 16
-	PipelineSize   int           // rows per pipeline; 0 = 500
-	Retries        int           // extra attempts of a failed pipeline on connection errors; 0 = 3
+	PipelineSize   int           // rows per pipeline; 0 = DefaultPipelineSize
 	SentinelMaster string
 }
 
@@ -61,17 +65,14 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 		opts.PoolSize = 16
 	}
 	if opts.PipelineSize <= 0 {
-		opts.PipelineSize = 500
-	}
-	if opts.Retries <= 0 {
-		opts.Retries = 3
+		opts.PipelineSize = DefaultPipelineSize
 	}
 	if opts.SentinelMaster == "" {
 		opts.SentinelMaster = cfg.SentinelMaster
 	}
 	uo := &goredis.UniversalOptions{
 		Addrs: co.Addrs, Username: co.Username, Password: co.Password, DB: co.DB, TLSConfig: co.TLS,
-		PoolSize: opts.PoolSize, MaxRetries: -1, // retries are ours, per pipeline
+		PoolSize: opts.PoolSize, MaxRetries: -1, // retries are the retry decorator's (onlinestore/open)
 		DialTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	}
 	var c goredis.UniversalClient
@@ -123,9 +124,11 @@ func (s *Store) loadScript(ctx context.Context) error {
 // Close releases the connections.
 func (s *Store) Close() error { return s.c.Close() }
 
-func (s *Store) redisKey(key []byte) string {
-	return string(key) + s.opts.Project
-}
+func (s *Store) redisKey(key []byte) string { return Key(key, s.opts.Project) }
+
+// Key is the Redis key of an entity's hash in Feast's layout: the serialized
+// entity key immediately followed by the project name.
+func Key(serializedKey []byte, project string) string { return string(serializedKey) + project }
 
 // WriteView writes rows in pipelines of PipelineSize; call it from several
 // goroutines to use several connections.
@@ -150,53 +153,38 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 
 func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
 	ttl := int64(s.opts.KeyTTL / time.Second)
-	var lastErr error
-	for attempt := 0; attempt <= s.opts.Retries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return onlinestore.WriteStats{}, ctx.Err()
-			case <-time.After(time.Duration(50<<attempt) * time.Millisecond):
-			}
-			if isNoScript(lastErr) {
-				if err := s.loadScript(ctx); err != nil {
-					return onlinestore.WriteStats{}, err
-				}
-			}
-		}
-		pipe := s.c.Pipeline()
-		var calls []casCall
-		_, cluster := s.c.(*goredis.ClusterClient)
-		switch {
-		case s.opts.SkipDedup:
-			s.queueBlind(ctx, pipe, tsField, fields, rows)
-		case cluster:
-			calls = s.queueRows(ctx, pipe, tsField, fields, ttl, rows)
-		default:
-			calls = s.queueBatches(ctx, pipe, tsField, fields, ttl, rows)
-		}
-		_, err := pipe.Exec(ctx)
-		if err == nil {
-			if s.opts.SkipDedup {
-				return onlinestore.WriteStats{Written: int64(len(rows))}, nil
-			}
-			var st onlinestore.WriteStats
-			for _, c := range calls {
-				n, _ := c.cmd.Int64()
-				st.Written += n
-				st.SkippedOlder += int64(c.rows) - n
-			}
-			return st, nil
-		}
-		lastErr = err
+	pipe := s.c.Pipeline()
+	var calls []casCall
+	_, cluster := s.c.(*goredis.ClusterClient)
+	switch {
+	case s.opts.SkipDedup:
+		s.queueBlind(ctx, pipe, tsField, fields, rows)
+	case cluster:
+		calls = s.queueRows(ctx, pipe, tsField, fields, ttl, rows)
+	default:
+		calls = s.queueBatches(ctx, pipe, tsField, fields, ttl, rows)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		if ctx.Err() != nil {
 			return onlinestore.WriteStats{}, ctx.Err()
 		}
-		if !transient(err) {
-			return onlinestore.WriteStats{}, fmt.Errorf("redis write: %w", err)
+		if isNoScript(err) { // a restarted or flushed server: load the scripts, then let the caller retry
+			if lerr := s.loadScript(ctx); lerr != nil {
+				return onlinestore.WriteStats{}, lerr
+			}
 		}
+		return onlinestore.WriteStats{}, classify("redis write", err)
 	}
-	return onlinestore.WriteStats{}, fmt.Errorf("redis write failed after %d attempts: %w: %v", s.opts.Retries+1, onlinestore.ErrConnection, lastErr)
+	if s.opts.SkipDedup {
+		return onlinestore.WriteStats{Written: int64(len(rows))}, nil
+	}
+	var st onlinestore.WriteStats
+	for _, c := range calls {
+		n, _ := c.cmd.Int64()
+		st.Written += n
+		st.SkippedOlder += int64(c.rows) - n
+	}
+	return st, nil
 }
 
 // casCall is a queued compare-and-set script call and the rows it covers; it
@@ -263,16 +251,33 @@ func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsFiel
 	return calls
 }
 
-func isNoScript(err error) bool { return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") }
+func isNoScript(err error) bool {
+	var re goredis.Error
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "NOSCRIPT")
+}
 
-// transient errors are worth retrying: the writes are idempotent (compare-and-set
-// or blind overwrites of the same bytes).
-func transient(err error) bool {
+// transientPrefixes are the server replies that a retry can get past: a
+// server loading its data, a cluster moving slots, scripts lost in a restart.
+var transientPrefixes = []string{"NOSCRIPT", "LOADING", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN"}
+
+// classify wraps err with onlinestore.ErrConnection when a retry may succeed:
+// the connection failed or dropped (a net.Error, EOF, a reset, a closed
+// client) or the server answered with a transient reply.
+func classify(what string, err error) error {
+	transient := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || errors.Is(err, goredis.ErrClosed)
 	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, goredis.ErrClosed) || isNoScript(err) ||
-		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "EOF") ||
-		strings.HasPrefix(err.Error(), "LOADING") || strings.HasPrefix(err.Error(), "TRYAGAIN") ||
-		strings.HasPrefix(err.Error(), "CLUSTERDOWN")
+	transient = transient || errors.As(err, &ne)
+	var re goredis.Error
+	if !transient && errors.As(err, &re) {
+		for _, p := range transientPrefixes {
+			transient = transient || strings.HasPrefix(re.Error(), p)
+		}
+	}
+	if transient {
+		return fmt.Errorf("%s: %w: %w", what, onlinestore.ErrConnection, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // ReadViews issues one HMGET per entity for all the views' fields, in one pipeline.
@@ -291,7 +296,7 @@ func (s *Store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestor
 		cmds[i] = pipe.HMGet(ctx, s.redisKey(k), fields...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, fmt.Errorf("redis read: %w", err)
+		return nil, classify("redis read", err)
 	}
 	out := make([][]onlinestore.FeatureRow, len(keys))
 	for i, cmd := range cmds {

@@ -15,15 +15,17 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/feast-go/feast-go/onlinestore/retry"
 )
 
 // Options configure a Client; the zero values are Feast's defaults.
 type Options struct {
 	URL         string        // http(s)://host:port of the feature server
 	Cert        string        // PEM certificate to trust (a self-signed server's); "" = system roots
-	PoolSize    int           // idle connections kept per host; 0 = 50
-	IdleTimeout time.Duration // idle connections close after this; 0 = never
-	Retries     int           // retries after the first attempt; <0 = none, 0 = 3
+	PoolSize    int           // idle connections kept per host; 0 = DefaultPoolSize
+	IdleTimeout time.Duration // idle connections close after this; 0 = never (Feast's default is DefaultIdleTimeout)
+	Retries     int           // retries after the first attempt (0 = none; Feast's default is DefaultRetries)
 	Backoff     time.Duration // first retry delay, doubled each time; 0 = 500ms
 	NoKeepAlive bool          // a new connection per request (the unpooled baseline)
 	Timeout     time.Duration // per attempt; 0 = 30s
@@ -47,19 +49,20 @@ func New(opts Options) (*Client, error) {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return nil, fmt.Errorf("feature server %q: expected an http:// or https:// URL", opts.URL)
 	}
-	c := &Client{base: u, retries: opts.Retries, backoff: opts.Backoff}
-	if c.retries == 0 {
-		c.retries = 3
+	if opts.Retries < 0 {
+		return nil, fmt.Errorf("feature server %q: %d retries: expected 0 or more", opts.URL, opts.Retries)
 	}
-	if c.retries < 0 {
-		c.retries = 0
+	// The retry policy reads 0 as its default; this client reads it as none.
+	c := &Client{base: u, retries: max(opts.Retries, 0), backoff: opts.Backoff}
+	if c.retries == 0 {
+		c.retries = -1
 	}
 	if c.backoff <= 0 {
 		c.backoff = 500 * time.Millisecond
 	}
 	pool := opts.PoolSize
 	if pool <= 0 {
-		pool = 50
+		pool = DefaultPoolSize
 	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
@@ -108,6 +111,14 @@ func (c *Client) Stats() Stats {
 // Close closes idle connections.
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
+// Feast's remote online store defaults (connection_retries,
+// connection_pool_size, connection_idle_timeout).
+const (
+	DefaultRetries     = 3
+	DefaultPoolSize    = 50
+	DefaultIdleTimeout = 300 * time.Second
+)
+
 // ErrUnreachable is a feature server that could not be reached after every retry.
 var ErrUnreachable = errors.New("feature server unreachable")
 
@@ -130,18 +141,11 @@ func retryable(code int) bool {
 // connection errors and 429/5xx with exponential backoff.
 func (c *Client) post(ctx context.Context, path string, body []byte, out any) error {
 	url := c.base + path
-	var last error
-	for attempt := 0; attempt <= c.retries; attempt++ {
-		if attempt > 0 {
-			c.retried.Add(1)
-			t := time.NewTimer(c.backoff << (attempt - 1))
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
-		}
+	policy := retry.Policy{Retries: c.retries, Backoff: c.backoff, OnRetry: func() { c.retried.Add(1) }, Retryable: func(err error) bool {
+		var se *StatusError
+		return errors.Is(err, ErrUnreachable) || errors.As(err, &se) && retryable(se.Code)
+	}}
+	return retry.Do(ctx, policy, func(ctx context.Context) error {
 		c.requests.Add(1)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
@@ -150,29 +154,19 @@ func (c *Client) post(ctx context.Context, path string, body []byte, out any) er
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := c.http.Do(req)
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			last = fmt.Errorf("%w: POST %s: %w", ErrUnreachable, url, err)
-			continue
+			return fmt.Errorf("%w: POST %s: %w", ErrUnreachable, url, err)
 		}
 		data, err := io.ReadAll(resp.Body)
 		_ = resp.Body.Close()
 		if err != nil {
-			last = fmt.Errorf("%w: POST %s: %w", ErrUnreachable, url, err)
-			continue
+			return fmt.Errorf("%w: POST %s: %w", ErrUnreachable, url, err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			last = fmt.Errorf("POST %s: %w", url, &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(data))})
-			if retryable(resp.StatusCode) {
-				continue
-			}
-			return last
+			return fmt.Errorf("POST %s: %w", url, &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(data))})
 		}
 		if err := json.Unmarshal(data, out); err != nil {
 			return fmt.Errorf("POST %s: the answer is not the expected JSON: %w", url, err)
 		}
 		return nil
-	}
-	return last
+	})
 }

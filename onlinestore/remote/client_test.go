@@ -72,7 +72,7 @@ func TestRetriesAndErrors(t *testing.T) {
 		{"429 then ok", 1, http.StatusTooManyRequests, 3, "", 2, 1},
 		{"503 past the retries", 10, http.StatusServiceUnavailable, 2, "feature server answered 503: busy", 3, 2},
 		{"400 is not retried", 10, http.StatusBadRequest, 3, "feature server answered 400: busy", 1, 0},
-		{"no retries", 1, http.StatusBadGateway, -1, "answered 502", 1, 0},
+		{"no retries", 1, http.StatusBadGateway, 0, "answered 502", 1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestTLSWithCert(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	req := &Request{Entities: map[string][]any{"driver_id": {1}}}
-	plain, _ := New(Options{URL: srv.URL, Retries: -1})
+	plain, _ := New(Options{URL: srv.URL})
 	if _, err := plain.GetOnlineFeatures(context.Background(), req); err == nil {
 		t.Error("self-signed server trusted without --cert")
 	}

@@ -1,4 +1,4 @@
-package precompute
+package serving
 
 import (
 	"context"

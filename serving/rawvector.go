@@ -1,10 +1,11 @@
-package precompute
+package serving
 
 import (
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/feast-go/feast-go/precompute"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -52,7 +53,7 @@ func parseVector(value []byte, v *rawVector) error {
 				return err
 			}
 			v.stamps = append(v.stamps, st)
-		case num == FingerprintField && typ == protowire.Fixed64Type:
+		case num == precompute.FingerprintField && typ == protowire.Fixed64Type:
 			v.fp = n
 		}
 		return nil

@@ -1,49 +1,49 @@
-package materialize
+package push
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/ingest"
+	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/feast-go/feast-go/registry/feastpb"
 )
 
-// PushTo is where pushed rows go (Feast's PushMode, same numbers).
-type PushTo int
+// Target is where pushed rows go (Feast's PushMode, same numbers).
+type Target int
 
 // Push targets.
 const (
-	PushOnline           PushTo = 1
-	PushOffline          PushTo = 2
-	PushOnlineAndOffline PushTo = 3
+	Online           Target = 1
+	Offline          Target = 2
+	OnlineAndOffline Target = 3
 )
 
-// ParsePushTo reads online | offline | online_and_offline.
-func ParsePushTo(s string) (PushTo, error) {
+// ParseTarget reads online | offline | online_and_offline.
+func ParseTarget(s string) (Target, error) {
 	switch s {
 	case "online", "":
-		return PushOnline, nil
+		return Online, nil
 	case "offline":
-		return PushOffline, nil
+		return Offline, nil
 	case "online_and_offline":
-		return PushOnlineAndOffline, nil
+		return OnlineAndOffline, nil
 	}
-	return 0, fmt.Errorf("--to %q: expected online, offline or online_and_offline", s)
+	return 0, fmt.Errorf("push target %q: expected online, offline or online_and_offline", s)
 }
 
-func (t PushTo) String() string {
+func (t Target) String() string {
 	return [...]string{"", "online", "offline", "online_and_offline"}[t]
 }
 
-func (t PushTo) online() bool  { return t&PushOnline != 0 }
-func (t PushTo) offline() bool { return t&PushOffline != 0 }
+func (t Target) online() bool  { return t&Online != 0 }
+func (t Target) offline() bool { return t&Offline != 0 }
 
-// PushTargets finds the push source and the feature views it feeds (Feast:
+// Targets finds the push source and the feature views it feeds (Feast:
 // every view whose stream source is that push source).
-func PushTargets(objs *registry.Objects, name string) (*registry.DataSource, []*registry.FeatureView, error) {
+func Targets(objs *registry.Objects, name string) (*registry.DataSource, []*registry.FeatureView, error) {
 	src, err := objs.DataSource(name)
 	if err != nil {
 		var names []string
@@ -76,38 +76,6 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// ArrowType is the Arrow type push input is converted to for a Feast value type.
-func ArrowType(vt registry.ValueType) (arrow.DataType, error) {
-	switch vt {
-	case feastpb.ValueType_INT32:
-		return arrow.PrimitiveTypes.Int32, nil
-	case feastpb.ValueType_INT64:
-		return arrow.PrimitiveTypes.Int64, nil
-	case feastpb.ValueType_FLOAT:
-		return arrow.PrimitiveTypes.Float32, nil
-	case feastpb.ValueType_DOUBLE:
-		return arrow.PrimitiveTypes.Float64, nil
-	case feastpb.ValueType_BOOL:
-		return arrow.FixedWidthTypes.Boolean, nil
-	case feastpb.ValueType_STRING:
-		return arrow.BinaryTypes.String, nil
-	case feastpb.ValueType_BYTES:
-		return arrow.BinaryTypes.Binary, nil
-	case feastpb.ValueType_UNIX_TIMESTAMP:
-		return eventTimeType, nil
-	case feastpb.ValueType_INT32_LIST, feastpb.ValueType_INT64_LIST, feastpb.ValueType_FLOAT_LIST, feastpb.ValueType_DOUBLE_LIST,
-		feastpb.ValueType_BOOL_LIST, feastpb.ValueType_STRING_LIST, feastpb.ValueType_BYTES_LIST, feastpb.ValueType_UNIX_TIMESTAMP_LIST:
-		elem, err := ArrowType(vt - (feastpb.ValueType_BYTES_LIST - feastpb.ValueType_BYTES))
-		if err != nil {
-			return nil, err
-		}
-		return arrow.ListOf(elem), nil
-	}
-	return nil, fmt.Errorf("value type %s cannot be pushed", registry.DtypeName(vt))
-}
-
-var eventTimeType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
-
 // pushColumns is what the input must hold: every column the target views
 // read, typed from the Feast dtypes (online only) or from the Iceberg table
 // (offline: all its columns, so the append has the table's schema).
@@ -129,7 +97,7 @@ func pushColumns(views []*registry.FeatureView, tbl *catalog.SourceTable) ([]ing
 			}
 			return nil
 		}
-		t, err := ArrowType(vt)
+		t, err := onlinestore.ArrowType(vt)
 		if err != nil {
 			return fmt.Errorf("%s: %w", role, err)
 		}

@@ -1,4 +1,4 @@
-package precompute
+package serving
 
 import (
 	"context"
@@ -6,24 +6,26 @@ import (
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore/storetest"
+	"github.com/feast-go/feast-go/precompute"
+	pt "github.com/feast-go/feast-go/precompute/precomputetest"
 )
 
 // Both read paths over the in-memory store, 100 entities per request, five
 // views: what feast-go adds to a request on top of the store's round trip.
 func benchmarkRead(b *testing.B, precomputed bool) {
 	ctx := context.Background()
-	o := fiveViews()
+	o := pt.FiveViews()
 	svc := o.FeatureServices[0]
 	store := storetest.NewMemory()
 	keys := make([][]byte, 100)
 	for i := range keys {
-		seed(b, store, o, int64(i), now.Add(-time.Minute))
-		keys[i] = key(b, int64(i))
+		pt.Seed(b, store, o, int64(i), pt.Now.Add(-time.Minute))
+		keys[i] = pt.Key(b, int64(i))
 	}
-	if _, err := (&Builder{Store: store, Objects: o, Now: func() time.Time { return now }}).Rebuild(ctx, svc, keys, time.Time{}); err != nil {
+	if _, err := (&precompute.Builder{Store: store, Objects: o, Now: func() time.Time { return pt.Now }}).Rebuild(ctx, svc, keys, time.Time{}); err != nil {
 		b.Fatal(err)
 	}
-	r := &Reader{Store: store, Objects: o, Now: func() time.Time { return now }}
+	r := &Reader{Store: store, Objects: o, Now: func() time.Time { return pt.Now }}
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error

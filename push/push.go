@@ -1,6 +1,7 @@
-package materialize
+package push
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,16 +12,33 @@ import (
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/ingest"
+	"github.com/feast-go/feast-go/materialize"
+	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 	"golang.org/x/sync/errgroup"
 )
 
-// PushRequest is one push: rows for the views a push source feeds.
-type PushRequest struct {
+// Runner pushes rows. Repo and Catalogs are required; Store is required
+// unless the target is offline only.
+type Runner struct {
+	Repo      *registry.Repo
+	Store     onlinestore.Store
+	Catalogs  *catalog.Cache
+	Writers   int // concurrent write pipelines per view; 0 = materialize.DefaultWriters
+	Parallel  int // views written at once; 0 = materialize.DefaultParallel
+	LookupEnv func(string) (string, bool)
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Progress, when set, is called with every view's live counters once when the view starts.
+	Progress func(*materialize.ViewProgress)
+}
+
+// Request is one push: rows for the views a push source feeds.
+type Request struct {
 	Source *registry.DataSource    // the push source
 	Views  []*registry.FeatureView // the views it feeds (PushTargets)
-	To     PushTo
+	To     Target
 	// Open starts reading the input with the columns push needs.
 	Open func(cols []ingest.Column) (*ingest.Reader, error)
 	// SpoolDir holds the validated rows of an offline push until the whole
@@ -28,22 +46,22 @@ type PushRequest struct {
 	SpoolDir string
 }
 
-// PushSummary is how a push went.
-type PushSummary struct {
-	PushSource string           `json:"push_source"`
-	To         string           `json:"to"`
-	Rows       int64            `json:"rows"`
-	Ignored    []string         `json:"ignored_columns,omitempty"`
-	Views      []PushViewResult `json:"views"`
-	Offline    *OfflineResult   `json:"offline,omitempty"`
-	// Precompute holds the vector rebuilds the caller ran after the rows landed.
+// Summary is how a push went.
+type Summary struct {
+	PushSource string         `json:"push_source"`
+	To         string         `json:"to"`
+	Rows       int64          `json:"rows"`
+	Ignored    []string       `json:"ignored_columns,omitempty"`
+	Views      []ViewResult   `json:"views"`
+	Offline    *OfflineResult `json:"offline,omitempty"`
+	// Precompute holds the vector rebuilds of the pushed entities.
 	Precompute []precompute.Stats `json:"precompute,omitempty"`
 	Seconds    float64            `json:"seconds"`
 	RowsPerSec float64            `json:"rows_per_second"`
 }
 
-// PushViewResult is one view's online write.
-type PushViewResult struct {
+// ViewResult is one view's online write.
+type ViewResult struct {
 	View         string `json:"view"`
 	Entities     int64  `json:"entities"`
 	Written      int64  `json:"written"`
@@ -63,7 +81,7 @@ type OfflineResult struct {
 }
 
 // Failed names the views whose online write failed.
-func (s *PushSummary) Failed() []string {
+func (s *Summary) Failed() []string {
 	var out []string
 	for _, v := range s.Views {
 		if v.Error != "" {
@@ -73,20 +91,37 @@ func (s *PushSummary) Failed() []string {
 	return out
 }
 
-// ErrPushPartial is a push to both targets of which only one landed.
-var ErrPushPartial = errors.New("push landed partly")
+// ErrOfflinePending is a push to both targets whose online write landed and
+// whose offline append did not: pushing the same input offline finishes it.
+// It is also a materialize.ErrPartial.
+var ErrOfflinePending = errors.New("online store written; offline append failed")
 
-// Push reads the whole input, checking every row, and only then writes: the
+// Run pushes req and rebuilds the vectors of the entities that landed. The
+// error names what was not written: it wraps materialize.ErrPartial when some
+// of the push landed (some views, or online but not offline) and says
+// "nothing written" when none of it did.
+func (r *Runner) Run(ctx context.Context, req Request) (*Summary, error) {
+	sum, err := r.run(ctx, req)
+	switch {
+	case err == nil:
+		return sum, nil
+	case sum.landed():
+		return sum, materialize.Partial(err)
+	}
+	return sum, fmt.Errorf("push %s: nothing written: %w", req.Source.Name, err)
+}
+
+// run reads the whole input, checking every row, and only then writes: the
 // latest row per entity of each online view through the same compare-and-set
 // writer as materialize, then (offline) all rows to the push source's Iceberg
 // table as one commit. Nothing is written when any row is bad. Online goes
 // first: if it fails, the offline append is not attempted, so re-running the
 // same push is safe (older-or-equal rows are skipped online).
-func (r *Runner) Push(ctx context.Context, req PushRequest) (*PushSummary, error) {
-	began := time.Now()
-	sum := &PushSummary{PushSource: req.Source.Name, To: req.To.String()}
+func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
+	began := r.now()
+	sum := &Summary{PushSource: req.Source.Name, To: req.To.String()}
 	defer func() {
-		sum.Seconds = time.Since(began).Seconds()
+		sum.Seconds = r.now().Sub(began).Seconds()
 		if sum.Seconds > 0 {
 			sum.RowsPerSec = float64(sum.Rows) / sum.Seconds
 		}
@@ -97,19 +132,19 @@ func (r *Runner) Push(ctx context.Context, req PushRequest) (*PushSummary, error
 		switch {
 		case !req.To.online():
 		case fv.Disabled:
-			sum.Views = append(sum.Views, PushViewResult{View: fv.Name, Skipped: "disabled"})
+			sum.Views = append(sum.Views, ViewResult{View: fv.Name, Skipped: "disabled"})
 		case !fv.Online:
-			sum.Views = append(sum.Views, PushViewResult{View: fv.Name, Skipped: "online: false"})
+			sum.Views = append(sum.Views, ViewResult{View: fv.Name, Skipped: "online: false"})
 		default:
 			online = append(online, fv)
 		}
 	}
-	if req.To == PushOnline && len(online) == 0 {
+	if req.To == Online && len(online) == 0 {
 		return sum, fmt.Errorf("push source %q feeds no online, enabled feature view", req.Source.Name)
 	}
 	var tbl *catalog.SourceTable
 	if req.To.offline() {
-		cfg, err := catalog.ConfigFor(req.Source.BatchSource, r.RepoDir, r.LookupEnv)
+		cfg, err := catalog.ConfigFor(req.Source.BatchSource, r.Repo.Config.Dir, r.lookupEnv)
 		if err != nil {
 			return sum, fmt.Errorf("push source %q: %w", req.Source.Name, err)
 		}
@@ -130,11 +165,11 @@ func (r *Runner) Push(ctx context.Context, req PushRequest) (*PushSummary, error
 
 	// Pass 1: read and check everything; keep the latest row per entity and
 	// spool the rows for the offline append.
-	states := make([]*latest, len(online))
-	progs := make([]*ViewProgress, len(online))
+	states := make([]*materialize.Latest, len(online))
+	progs := make([]*materialize.ViewProgress, len(online))
 	for i, fv := range online {
-		states[i] = newLatest(fv, catalog.ResolveColumns(fv), r.KeyVersion)
-		progs[i] = &ViewProgress{View: fv.Name}
+		states[i] = materialize.NewLatest(fv, catalog.ResolveColumns(fv), r.Repo.Config.EntityKeySerializationVersion)
+		progs[i] = &materialize.ViewProgress{View: fv.Name}
 		if r.Progress != nil {
 			r.Progress(progs[i])
 		}
@@ -159,25 +194,60 @@ func (r *Runner) Push(ctx context.Context, req PushRequest) (*PushSummary, error
 		return sum, nil
 	}
 
-	// Pass 2: write.
-	onlineErr := r.pushOnline(ctx, online, states, progs, sum)
-	if tbl == nil {
-		return sum, onlineErr
+	// Pass 2: write online, refresh the vectors of what landed, then append offline.
+	tracker := precompute.NewTracker(r.Repo.Objects)
+	onlineErr := r.pushOnline(ctx, online, states, progs, sum, tracker)
+	var vecErr error
+	if sum.landed() && ctx.Err() == nil {
+		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.now)
 	}
-	if onlineErr != nil {
-		sum.Offline.Error = "not attempted: the online write failed"
-		return sum, onlineErr
+	if tbl == nil || onlineErr != nil {
+		if sum.Offline != nil {
+			sum.Offline.Error = "not attempted: the online write failed"
+		}
+		return sum, cmp.Or(onlineErr, vectorsFailed(vecErr))
 	}
 	snap, err := sp.appendTo(ctx, tbl, req.Source.Name, sum.Rows)
 	if err != nil {
 		sum.Offline.Error = err.Error()
-		if req.To.online() && len(online) > 0 {
-			return sum, fmt.Errorf("%w: online store written; offline append failed (re-run with --to offline): %w", ErrPushPartial, err)
+		if sum.landed() {
+			return sum, fmt.Errorf("%w: %w", ErrOfflinePending, err)
 		}
 		return sum, err
 	}
 	sum.Offline.Rows, sum.Offline.Snapshot, sum.Offline.Landed = sum.Rows, snap, true
-	return sum, nil
+	return sum, vectorsFailed(vecErr)
+}
+
+func vectorsFailed(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("rows landed, but rebuilding precomputed vectors failed: %w", err)
+}
+
+// landed reports whether any view's online write landed.
+func (s *Summary) landed() bool {
+	for _, v := range s.Views {
+		if v.Landed {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) lookupEnv(k string) (string, bool) {
+	if r.LookupEnv != nil {
+		return r.LookupEnv(k)
+	}
+	return "", false
 }
 
 func (r *Runner) logger() *slog.Logger {
@@ -187,7 +257,7 @@ func (r *Runner) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*latest, progs []*ViewProgress, sp *spool) error {
+func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*materialize.Latest, progs []*materialize.ViewProgress, sp *spool) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -202,7 +272,7 @@ func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*late
 		err = func() error {
 			defer rec.Release()
 			for i, st := range states {
-				if err := st.add(rec); err != nil {
+				if err := st.Add(rec); err != nil {
 					return err
 				}
 				progs[i].RowsScanned.Add(rec.NumRows())
@@ -219,17 +289,18 @@ func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*late
 }
 
 // pushOnline writes every online view's latest rows, views in parallel.
-func (r *Runner) pushOnline(ctx context.Context, views []*registry.FeatureView, states []*latest, progs []*ViewProgress, sum *PushSummary) error {
-	results := make([]PushViewResult, len(views))
+func (r *Runner) pushOnline(ctx context.Context, views []*registry.FeatureView, states []*materialize.Latest, progs []*materialize.ViewProgress, sum *Summary, tracker *precompute.Tracker) error {
+	w := &materialize.Writer{Store: r.Store, Writers: r.Writers, Tracker: tracker}
+	results := make([]ViewResult, len(views))
 	var g errgroup.Group
-	g.SetLimit(max(r.Parallel, 1))
+	g.SetLimit(cmp.Or(max(r.Parallel, 0), materialize.DefaultParallel))
 	var mu sync.Mutex
 	var firstErr error
 	for i, fv := range views {
 		g.Go(func() error {
-			res := PushViewResult{View: fv.Name, Entities: int64(states[i].entities())}
+			res := ViewResult{View: fv.Name, Entities: int64(states[i].Entities())}
 			progs[i].Entities.Store(res.Entities)
-			st, err := r.write(ctx, fv, states[i], progs[i])
+			st, err := w.Write(ctx, fv, states[i], progs[i])
 			res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
 			if err != nil {
 				res.Error = err.Error()

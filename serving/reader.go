@@ -1,4 +1,4 @@
-package precompute
+package serving
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -57,7 +58,7 @@ type Reader struct {
 // readPlan is what both read paths need of a service, worked out once per
 // Reader (the schema's fingerprint hashes every name; a request should not).
 type readPlan struct {
-	schema   Schema
+	schema   precompute.Schema
 	short    []string           // the features' own names, schema order
 	vector   onlinestore.View   // the vector field and its _ts
 	views    []onlinestore.View // _ts only: does the entity have data?
@@ -79,22 +80,19 @@ func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
 	if p, ok := r.plans[fs]; ok {
 		return p, nil
 	}
-	p := &readPlan{schema: SchemaOf(fs), ttls: make([]time.Duration, len(fs.Projections))}
+	p := &readPlan{schema: precompute.SchemaOf(fs), ttls: make([]time.Duration, len(fs.Projections))}
 	for i, proj := range fs.Projections {
 		fv, err := r.Objects.FeatureView(proj.View)
 		if err != nil {
 			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
 		if i == 0 {
-			p.vector = StoreView(fs.Name, fv.JoinKeys())
+			p.vector = precompute.StoreView(fs.Name, fv.JoinKeys())
 		}
 		p.ttls[i] = fv.TTL
 		p.views = append(p.views, onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()})
-		v := onlinestore.View{Name: fv.Name, JoinKeys: fv.JoinKeys()}
-		for _, f := range proj.Features {
-			v.Features = append(v.Features, f.Name)
-			p.short = append(p.short, f.Name)
-		}
+		v := onlinestore.ProjectionView(fv, proj)
+		p.short = append(p.short, v.Features...)
 		p.features = append(p.features, v)
 	}
 	if r.plans == nil {
@@ -146,7 +144,7 @@ func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][
 			for _, v := range row {
 				if v.Found {
 					return nil, fmt.Errorf("%w: feature service %q, entity %s has feature data but no precomputed vector; run `feast-go precompute %s`",
-						ErrStale, fs.Name, describeKey(missing[i]), fs.Name)
+						ErrStale, fs.Name, onlinestore.DescribeKey(missing[i]), fs.Name)
 				}
 			}
 		}
@@ -170,7 +168,7 @@ func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][
 
 // decode turns an entity's vector into features; no vector means no data
 // (Read checked that the views agree).
-func (r *Reader) decode(s *Schema, fs *registry.FeatureService, vec onlinestore.FeatureRow, ttls []time.Duration, now time.Time, key []byte, pv *rawVector, out []Feature) error {
+func (r *Reader) decode(s *precompute.Schema, fs *registry.FeatureService, vec onlinestore.FeatureRow, ttls []time.Duration, now time.Time, key []byte, pv *rawVector, out []Feature) error {
 	if !vec.Found || len(vec.Values[0]) == 0 {
 		for i := range out {
 			out[i].Status = NotFound
@@ -178,14 +176,14 @@ func (r *Reader) decode(s *Schema, fs *registry.FeatureService, vec onlinestore.
 		return nil
 	}
 	if err := parseVector(vec.Values[0], pv); err != nil {
-		return fmt.Errorf("feature service %q, entity %s: %w", fs.Name, describeKey(key), err)
+		return fmt.Errorf("feature service %q, entity %s: %w", fs.Name, onlinestore.DescribeKey(key), err)
 	}
 	if err := checkSchema(s, pv.names, pv.fp); err != nil {
-		return fmt.Errorf("%w: feature service %q, entity %s: %v; run `feast-go precompute %s`", ErrStale, fs.Name, describeKey(key), err, fs.Name)
+		return fmt.Errorf("%w: feature service %q, entity %s: %v; run `feast-go precompute %s`", ErrStale, fs.Name, onlinestore.DescribeKey(key), err, fs.Name)
 	}
 	if len(pv.values) != len(s.Names) {
 		return fmt.Errorf("%w: feature service %q, entity %s: the vector holds %d values for %d features; run `feast-go precompute %s`",
-			ErrStale, fs.Name, describeKey(key), len(pv.values), len(s.Names), fs.Name)
+			ErrStale, fs.Name, onlinestore.DescribeKey(key), len(pv.values), len(s.Names), fs.Name)
 	}
 	i := 0
 	for pi, p := range s.Projections {
@@ -218,7 +216,7 @@ func (r *Reader) decode(s *Schema, fs *registry.FeatureService, vec onlinestore.
 // checkSchema compares a vector with the registry: by feast-go's fingerprint
 // when the vector has one (0: none), else (vectors Feast wrote) by the list of
 // names, as Feast's reader does but in order.
-func checkSchema(s *Schema, names [][]byte, fp uint64) error {
+func checkSchema(s *precompute.Schema, names [][]byte, fp uint64) error {
 	if fp != 0 {
 		if fp != s.Fingerprint {
 			return fmt.Errorf("its schema fingerprint %016x does not match the registry's %016x", fp, s.Fingerprint)
@@ -235,5 +233,3 @@ func checkSchema(s *Schema, names [][]byte, fp uint64) error {
 	}
 	return nil
 }
-
-func describeKey(key []byte) string { return onlinestore.DescribeKey(key) }

@@ -1,0 +1,136 @@
+// Package retry retries idempotent calls on transient failures with
+// exponential backoff: one policy for every online store (a decorator around
+// onlinestore.Store) and for the feature server client. What is transient is
+// decided with errors.Is, never by matching error text: a store wraps the
+// failures worth retrying with onlinestore.ErrConnection.
+package retry
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+)
+
+// Defaults of a zero Policy.
+const (
+	DefaultRetries = 3
+	DefaultBackoff = 100 * time.Millisecond
+)
+
+// Policy says how often and when to try again.
+type Policy struct {
+	Retries   int                  // attempts after the first; 0 = DefaultRetries, < 0 = none
+	Backoff   time.Duration        // first delay, doubled each time; 0 = DefaultBackoff
+	Retryable func(err error) bool // nil = errors.Is(err, onlinestore.ErrConnection)
+	OnRetry   func()               // called before each retry (counters)
+}
+
+func (p Policy) retries() int {
+	switch {
+	case p.Retries < 0:
+		return 0
+	case p.Retries == 0:
+		return DefaultRetries
+	}
+	return p.Retries
+}
+
+func (p Policy) retryable(err error) bool {
+	if p.Retryable != nil {
+		return p.Retryable(err)
+	}
+	return errors.Is(err, onlinestore.ErrConnection)
+}
+
+// Do calls fn until it succeeds, fails with an error that is not retryable,
+// the retries are spent, or ctx ends. It returns fn's last error, or ctx's.
+func Do(ctx context.Context, p Policy, fn func(context.Context) error) error {
+	backoff := p.Backoff
+	if backoff <= 0 {
+		backoff = DefaultBackoff
+	}
+	n := p.retries()
+	for attempt := 0; ; attempt++ {
+		err := fn(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if attempt >= n || !p.retryable(err) {
+			return err
+		}
+		if p.OnRetry != nil {
+			p.OnRetry()
+		}
+		t := time.NewTimer(backoff << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Wrap retries a store's writes, reads and deletes under p. Every call is
+// idempotent: writes are compare-and-set or blind overwrites of the same
+// bytes. The wrapper lists keys when s does.
+func Wrap(s onlinestore.Store, p Policy) onlinestore.Store {
+	w := &store{s: s, p: p}
+	if ks, ok := s.(onlinestore.KeyScanner); ok {
+		return &scanStore{store: w, ks: ks}
+	}
+	return w
+}
+
+type store struct {
+	s onlinestore.Store
+	p Policy
+}
+
+func (w *store) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	var st onlinestore.WriteStats
+	err := Do(ctx, w.p, func(ctx context.Context) error {
+		var err error
+		st, err = w.s.WriteView(ctx, v, rows)
+		return err
+	})
+	return st, err
+}
+
+func (w *store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestore.View) ([][]onlinestore.FeatureRow, error) {
+	var out [][]onlinestore.FeatureRow
+	err := Do(ctx, w.p, func(ctx context.Context) error {
+		var err error
+		out, err = w.s.ReadViews(ctx, keys, views)
+		return err
+	})
+	return out, err
+}
+
+func (w *store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
+	var n int64
+	err := Do(ctx, w.p, func(ctx context.Context) error {
+		var err error
+		n, err = w.s.DeleteView(ctx, v)
+		return err
+	})
+	return n, err
+}
+
+func (w *store) Close() error { return w.s.Close() }
+
+// scanStore is a wrapped store that lists keys. A scan is not retried: it
+// hands batches on as it goes, so a second attempt would repeat them.
+type scanStore struct {
+	*store
+	ks onlinestore.KeyScanner
+}
+
+func (w *scanStore) ScanKeys(ctx context.Context, v onlinestore.View, fn func(keys [][]byte) error) error {
+	return w.ks.ScanKeys(ctx, v, fn)
+}

@@ -1,0 +1,81 @@
+package precompute
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/registry"
+)
+
+// Tracker collects, per precomputed service, the entity keys a run wrote to
+// any of the service's views, so that only their vectors are rebuilt. A
+// flow (materialize, push) adds keys as writes are acknowledged and calls
+// Rebuild once its rows have landed. It is safe for concurrent use.
+type Tracker struct {
+	objs     *registry.Objects
+	services map[string][]*registry.FeatureService // view -> precomputed services reading it
+	mu       sync.Mutex
+	keys     map[string]map[string]struct{} // service -> entity keys
+}
+
+// NewTracker watches the views of objs's precomputed services.
+func NewTracker(objs *registry.Objects) *Tracker {
+	t := &Tracker{objs: objs, services: map[string][]*registry.FeatureService{}, keys: map[string]map[string]struct{}{}}
+	for _, fs := range objs.FeatureServices {
+		if !fs.PrecomputeOnline {
+			continue
+		}
+		for _, p := range fs.Projections {
+			t.services[p.View] = append(t.services[p.View], fs)
+		}
+	}
+	return t
+}
+
+// Watches reports whether writes to view affect any vector.
+func (t *Tracker) Watches(view string) bool { return len(t.services[view]) > 0 }
+
+// Add records entity keys written to view; the keys are copied.
+func (t *Tracker) Add(view string, rows []onlinestore.Row) {
+	svcs := t.services[view]
+	if len(svcs) == 0 {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, fs := range svcs {
+		set := t.keys[fs.Name]
+		if set == nil {
+			set = map[string]struct{}{}
+			t.keys[fs.Name] = set
+		}
+		for _, r := range rows {
+			set[string(r.Key)] = struct{}{}
+		}
+	}
+}
+
+// Rebuild refreshes the vectors of every tracked entity of every affected
+// service, in service order, and returns each service's statistics.
+func (t *Tracker) Rebuild(ctx context.Context, store onlinestore.Store, now func() time.Time) ([]Stats, error) {
+	b := &Builder{Store: store, Objects: t.objs, Now: now}
+	var out []Stats
+	for _, fs := range t.objs.FeatureServices {
+		set := t.keys[fs.Name]
+		if len(set) == 0 {
+			continue
+		}
+		keys := make([][]byte, 0, len(set))
+		for k := range set {
+			keys = append(keys, []byte(k))
+		}
+		st, err := b.Rebuild(ctx, fs, keys, time.Time{})
+		out = append(out, st)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}

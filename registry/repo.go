@@ -1,0 +1,28 @@
+package registry
+
+import "context"
+
+// Repo is a feature repository as a command sees it: feature_store.yaml,
+// the registry it names, and the project's objects read from that registry.
+type Repo struct {
+	Config   *Config
+	Registry *FileStore
+	Objects  *Objects
+}
+
+// OpenRepo opens the registry cfg names and reads the project's objects once.
+func OpenRepo(ctx context.Context, cfg *Config) (*Repo, error) {
+	store, err := OpenStore(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := store.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := reg.Objects(cfg.Project)
+	if err != nil {
+		return nil, err
+	}
+	return &Repo{Config: cfg, Registry: store, Objects: objs}, nil
+}
