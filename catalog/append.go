@@ -44,12 +44,6 @@ func (c *Cache) LoadSourceTable(ctx context.Context, src *registry.DataSource, c
 	return st, nil
 }
 
-// Required reports whether the table's column is required (never null).
-func (st *SourceTable) Required(column string) bool {
-	f, ok := st.tbl.Schema().FindFieldByName(column)
-	return ok && f.Required
-}
-
 // Append adds the rows of rdr (with the table's Arrow schema) to the table as
 // one snapshot: one atomic commit, nothing else touched (never an overwrite
 // or a delete; see iceberg-go bug #2042). It returns the new snapshot's id.

@@ -120,14 +120,6 @@ func (c *Cache) Table(ctx context.Context, cfg Config, namespace, name string) (
 	return v.(*table.Table), nil
 }
 
-// ForgetTables drops loaded tables (a long-lived process calls it between
-// runs so the next run sees new snapshots); catalogs stay open.
-func (c *Cache) ForgetTables() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.tables = map[string]*table.Table{}
-}
-
 // Close releases every catalog and connection pool.
 func (c *Cache) Close() error {
 	c.mu.Lock()

@@ -92,14 +92,14 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 }
 
 // getReport prints each entity's features in text; with --json, the status
-// records already said everything and the summary counts the entities.
+// records (one per entity) carry the features and the summary counts them.
 type getReport struct {
 	res      *serving.Result
 	entities []string
 }
 
 func (r getReport) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]any{"entities": len(r.entities), "features": len(r.res.Names)})
+	return json.Marshal(map[string]any{"entities_read": len(r.entities), "features_per_entity": len(r.res.Names)})
 }
 
 func (r getReport) WriteText(w io.Writer) error {

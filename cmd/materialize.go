@@ -124,7 +124,7 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	defer func() { _ = cache.Close() }()
 	track, stop := e.viewsLine(e.command)
 	runner := &materialize.Runner{
-		Repo: repo, Store: online, Catalogs: cache, LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log,
+		Repo: repo, Store: online, Catalogs: cache, Env: e.flowEnv(),
 		Options: materialize.Options{Parallel: opts.Parallel, Writers: opts.WriteConns,
 			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}},
 		Progress: track,

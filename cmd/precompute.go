@@ -66,15 +66,16 @@ func precomputeServices(objs *registry.Objects, names []string) ([]*registry.Fea
 }
 
 func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
-	repo, err := e.repo(ctx)
-	if err != nil {
-		return err
-	}
 	var since time.Time
 	if opts.Since != "" {
+		var err error
 		if since, err = parseTime(opts.Since, e.Now()); err != nil {
 			return err
 		}
+	}
+	repo, err := e.repo(ctx)
+	if err != nil {
+		return err
 	}
 	services, err := precomputeServices(repo.Objects, opts.Services)
 	if err != nil {

@@ -103,7 +103,7 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	}
 
 	runner := &push.Runner{Repo: repo, Catalogs: catalog.NewCache(), Writers: opts.WriteConns, Parallel: opts.Parallel,
-		LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log}
+		Env: e.flowEnv()}
 	defer func() { _ = runner.Catalogs.Close() }()
 	if to != push.Offline {
 		if runner.Store, err = open.Open(ctx, repo.Config, e.tuning(opts.WriteConns, opts.PipelineSize)); err != nil {

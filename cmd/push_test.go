@@ -261,7 +261,8 @@ func TestPushBothOfflineFails(t *testing.T) {
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d, want %d: %q %q", r.code, ExitPartial, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "online store written; offline append failed (re-run with --to offline)") ||
+	if !strings.Contains(r.stderr, "Error: online store written; offline append failed: ") ||
+		!strings.Contains(r.stderr, "Hint: the online rows landed; re-run the same push with `--to offline`") ||
 		!strings.Contains(r.stdout, "offline: feast.driver_stats: FAILED") {
 		t.Errorf("output: %q %q", r.stdout, r.stderr)
 	}
@@ -280,7 +281,7 @@ func TestPushUsageErrors(t *testing.T) {
 	}{
 		{[]string{"push", "nope", "-i", csv}, ExitUsage, `push source "nope" not found in project "rides" (push sources: stats_push)`},
 		{[]string{"push", "stats_source", "-i", csv}, ExitUsage, `data source "stats_source" is not a push source`},
-		{[]string{"push", "stats_push", "-i", csv, "--to", "cloud"}, ExitUsage, `--to "cloud": expected online, offline or online_and_offline`},
+		{[]string{"push", "stats_push", "-i", csv, "--to", "cloud"}, ExitUsage, `--to: push target "cloud": expected online, offline or online_and_offline`},
 		{[]string{"push", "stats_push", "-i", "-"}, ExitUsage, "reading stdin needs --format csv or --format jsonl"},
 		{[]string{"push", "stats_push", "-i", "-", "--format", "parquet"}, ExitUsage, "a Parquet input cannot be read from stdin"},
 		{[]string{"push", "stats_push"}, ExitUsage, "--input is required"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feast-go/feast-go/materialize"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -245,4 +246,9 @@ func (e *Env) repo(ctx context.Context) (*registry.Repo, error) {
 		return nil, err
 	}
 	return registry.OpenRepo(ctx, cfg)
+}
+
+// flowEnv is what the domain flows take from this invocation.
+func (e *Env) flowEnv() materialize.Env {
+	return materialize.Env{LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log}
 }

@@ -29,13 +29,11 @@ type Options struct {
 // record the interval, then rebuild the vectors of the entities written.
 // Repo, Store and Catalogs are required.
 type Runner struct {
-	Repo      *registry.Repo
-	Store     onlinestore.Store
-	Catalogs  *catalog.Cache
-	Options   Options
-	LookupEnv func(string) (string, bool) // for catalog credentials; nil = none
-	Now       func() time.Time
-	Log       *slog.Logger
+	Repo     *registry.Repo
+	Store    onlinestore.Store
+	Catalogs *catalog.Cache
+	Options  Options
+	Env
 	// Progress, when set, is called with every view's live counters once when the view starts.
 	Progress func(*ViewProgress)
 	// OnView, when set, is called with each view's result as soon as it is known.
@@ -104,8 +102,8 @@ var ErrPartial = errors.New("partly landed")
 // ErrViewsFailed and, when some work landed, ErrPartial (or it is the
 // context's error when interrupted).
 func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
-	log := r.logger()
-	began := r.now()
+	log := r.Logger()
+	began := r.Clock()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
 	tracker := precompute.NewTracker(r.Repo.Objects)
 	w := &Writer{Store: r.Store, Writers: r.Options.Writers, ChunkSize: r.Options.ChunkSize, Tracker: tracker}
@@ -135,9 +133,9 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	_ = g.Wait()
 	var vecErr error
 	if ctx.Err() == nil {
-		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.now)
+		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
 	}
-	sum.Seconds = r.now().Sub(began).Seconds()
+	sum.Seconds = r.Clock().Sub(began).Seconds()
 	var rows int64
 	for _, v := range sum.Views {
 		rows += v.RowsScanned
@@ -163,8 +161,8 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Logger) (res ViewResult, err error) {
 	fv := task.View
 	res = ViewResult{View: fv.Name, Start: task.Start, End: task.End}
-	began := r.now()
-	defer func() { res.Seconds = r.now().Sub(began).Seconds() }()
+	began := r.Clock()
+	defer func() { res.Seconds = r.Clock().Sub(began).Seconds() }()
 	prog := &ViewProgress{View: fv.Name}
 	if r.Progress != nil {
 		r.Progress(prog)
@@ -172,7 +170,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if fv.BatchSource == nil || fv.BatchSource.Iceberg == nil {
 		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, fv.BatchSource.DisplayName())
 	}
-	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.lookupEnv)
+	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.Lookup)
 	if err != nil {
 		return res, err
 	}
@@ -204,7 +202,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	}
 	// Every write is acknowledged: only now may the watermark move.
 	err = r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
-		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.now())
+		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.Clock())
 	})
 	if err != nil {
 		return res, fmt.Errorf("feature view %q: record interval: %w", fv.Name, err)
@@ -213,23 +211,34 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	return res, nil
 }
 
-func (r *Runner) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
+// Env is what a flow takes from its surroundings; the zero value is the
+// real clock, an empty environment and no logs.
+type Env struct {
+	LookupEnv func(string) (string, bool) // for catalog credentials
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// Clock is the time now.
+func (e Env) Clock() time.Time {
+	if e.Now != nil {
+		return e.Now()
 	}
 	return time.Now()
 }
 
-func (r *Runner) lookupEnv(k string) (string, bool) {
-	if r.LookupEnv != nil {
-		return r.LookupEnv(k)
+// Lookup reads an environment variable.
+func (e Env) Lookup(k string) (string, bool) {
+	if e.LookupEnv != nil {
+		return e.LookupEnv(k)
 	}
 	return "", false
 }
 
-func (r *Runner) logger() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
+// Logger is the log, or one that discards.
+func (e Env) Logger() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
 	}
 	return slog.New(slog.DiscardHandler)
 }

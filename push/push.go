@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/feast-go/feast-go/catalog"
 	"github.com/feast-go/feast-go/ingest"
@@ -22,14 +20,12 @@ import (
 // Runner pushes rows. Repo and Catalogs are required; Store is required
 // unless the target is offline only.
 type Runner struct {
-	Repo      *registry.Repo
-	Store     onlinestore.Store
-	Catalogs  *catalog.Cache
-	Writers   int // concurrent write pipelines per view; 0 = materialize.DefaultWriters
-	Parallel  int // views written at once; 0 = materialize.DefaultParallel
-	LookupEnv func(string) (string, bool)
-	Now       func() time.Time
-	Log       *slog.Logger
+	Repo     *registry.Repo
+	Store    onlinestore.Store
+	Catalogs *catalog.Cache
+	Writers  int // concurrent write pipelines per view; 0 = materialize.DefaultWriters
+	Parallel int // views written at once; 0 = materialize.DefaultParallel
+	materialize.Env
 	// Progress, when set, is called with every view's live counters once when the view starts.
 	Progress func(*materialize.ViewProgress)
 }
@@ -80,17 +76,6 @@ type OfflineResult struct {
 	Error    string `json:"error,omitempty"`
 }
 
-// Failed names the views whose online write failed.
-func (s *Summary) Failed() []string {
-	var out []string
-	for _, v := range s.Views {
-		if v.Error != "" {
-			out = append(out, v.View)
-		}
-	}
-	return out
-}
-
 // ErrOfflinePending is a push to both targets whose online write landed and
 // whose offline append did not: pushing the same input offline finishes it.
 // It is also a materialize.ErrPartial.
@@ -118,10 +103,10 @@ func (r *Runner) Run(ctx context.Context, req Request) (*Summary, error) {
 // first: if it fails, the offline append is not attempted, so re-running the
 // same push is safe (older-or-equal rows are skipped online).
 func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
-	began := r.now()
+	began := r.Clock()
 	sum := &Summary{PushSource: req.Source.Name, To: req.To.String()}
 	defer func() {
-		sum.Seconds = r.now().Sub(began).Seconds()
+		sum.Seconds = r.Clock().Sub(began).Seconds()
 		if sum.Seconds > 0 {
 			sum.RowsPerSec = float64(sum.Rows) / sum.Seconds
 		}
@@ -144,7 +129,7 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 	var tbl *catalog.SourceTable
 	if req.To.offline() {
-		cfg, err := catalog.ConfigFor(req.Source.BatchSource, r.Repo.Config.Dir, r.lookupEnv)
+		cfg, err := catalog.ConfigFor(req.Source.BatchSource, r.Repo.Config.Dir, r.Lookup)
 		if err != nil {
 			return sum, fmt.Errorf("push source %q: %w", req.Source.Name, err)
 		}
@@ -187,10 +172,10 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 	sum.Rows, sum.Ignored = rd.Rows(), rd.Ignored()
 	if len(sum.Ignored) > 0 {
-		r.logger().Info("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
+		r.Logger().Info("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
 	}
 	if sum.Rows == 0 {
-		r.logger().Warn("the input has no rows; nothing was written", "push_source", req.Source.Name)
+		r.Logger().Warn("the input has no rows; nothing was written", "push_source", req.Source.Name)
 		return sum, nil
 	}
 
@@ -199,7 +184,7 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	onlineErr := r.pushOnline(ctx, online, states, progs, sum, tracker)
 	var vecErr error
 	if sum.landed() && ctx.Err() == nil {
-		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.now)
+		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
 	}
 	if tbl == nil || onlineErr != nil {
 		if sum.Offline != nil {
@@ -234,27 +219,6 @@ func (s *Summary) landed() bool {
 		}
 	}
 	return false
-}
-
-func (r *Runner) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
-}
-
-func (r *Runner) lookupEnv(k string) (string, bool) {
-	if r.LookupEnv != nil {
-		return r.LookupEnv(k)
-	}
-	return "", false
-}
-
-func (r *Runner) logger() *slog.Logger {
-	if r.Log != nil {
-		return r.Log
-	}
-	return slog.New(slog.DiscardHandler)
 }
 
 func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*materialize.Latest, progs []*materialize.ViewProgress, sp *spool) error {

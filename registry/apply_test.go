@@ -126,7 +126,7 @@ func TestApplyLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var fvpb *feastpb.FeatureView
-	for _, v := range r.Proto().FeatureViews {
+	for _, v := range r.pb.FeatureViews {
 		if v.Spec.Name == "driver_hourly_stats" {
 			fvpb = v
 		}

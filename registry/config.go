@@ -96,18 +96,6 @@ func (r RedisConfig) LogValue() slog.Value {
 	)
 }
 
-// RedactConnectionString replaces secret items of a Feast Redis connection string.
-func RedactConnectionString(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		k, _, ok := strings.Cut(p, "=")
-		if ok && strings.Contains(strings.ToLower(strings.TrimSpace(k)), "password") {
-			parts[i] = k + "=REDACTED"
-		}
-	}
-	return strings.Join(parts, ",")
-}
-
 // SQLiteConfig holds Feast's SqliteOnlineStoreConfig keys.
 type SQLiteConfig struct {
 	Path string // absolute

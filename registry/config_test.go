@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,5 +151,38 @@ func TestFindConfig(t *testing.T) {
 	}
 	if _, err := FindConfig(dir, "other.yaml"); err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "other.yaml")) {
 		t.Errorf("missing explicit config: %v", err)
+	}
+}
+
+func TestParseRedisConnection(t *testing.T) {
+	tests := []struct {
+		in   string
+		want RedisConnection
+		err  string
+	}{
+		{"n1:7000, n2:7001,password=s3cret,ssl=true,db=2,ssl_cert_reqs=none",
+			RedisConnection{Addrs: []string{"n1:7000", "n2:7001"}, Password: "s3cret", DB: 2, SSL: true, SkipVerify: true}, ""},
+		{"", RedisConnection{Addrs: []string{"localhost:6379"}}, ""},
+		{"h:1,password=1e3,username=007", RedisConnection{Addrs: []string{"h:1"}, Password: "1e3", Username: "007"}, ""},
+		{"h:1,ssl=false,ssl_ca_certs=/ca.pem", RedisConnection{Addrs: []string{"h:1"}, CAFile: "/ca.pem"}, ""},
+		{"host", RedisConnection{}, `node "host": expected host:port`},
+		{"h:port", RedisConnection{}, "bad port"},
+		{"h:1,ssl=maybe", RedisConnection{}, "ssl=maybe: expected true or false"},
+		{"h:1,db=x", RedisConnection{}, "db=x: expected a number"},
+		{"h:1,socket_timeout=3", RedisConnection{}, `option "socket_timeout" is not supported`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseRedisConnection(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
 	}
 }

@@ -32,9 +32,6 @@ func ParseRegistry(b []byte) (*Registry, error) {
 	return &Registry{pb: pb}, nil
 }
 
-// Proto exposes the underlying message (for tests and tools).
-func (r *Registry) Proto() *feastpb.Registry { return r.pb }
-
 // Marshal encodes the registry with a new version_id and last_updated, as Feast
 // does on every write.
 func (r *Registry) Marshal(now time.Time) ([]byte, error) {

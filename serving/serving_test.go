@@ -110,4 +110,3 @@ func TestReaderRefusesMissingAndStaleVectors(t *testing.T) {
 		t.Errorf("after rebuild: %v", err)
 	}
 }
-

@@ -63,24 +63,6 @@ func TestKeyTTL(t *testing.T) {
 	}
 }
 
-func TestConnectionString(t *testing.T) {
-	o, err := ParseConnectionString("n1:7000, n2:7001,password=s3cret,ssl=true,db=2,ssl_cert_reqs=none")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(o.Addrs) != 2 || o.Password != "s3cret" || o.DB != 2 || o.TLS == nil || !o.TLS.InsecureSkipVerify {
-		t.Errorf("parsed %+v", o)
-	}
-	if o, _ := ParseConnectionString(""); o.Addrs[0] != "localhost:6379" || o.TLS != nil {
-		t.Errorf("default = %+v", o)
-	}
-	for _, bad := range []string{"host", "h:port", "h:1,ssl=maybe", "h:1,db=x", "h:1,socket_timeout=3"} {
-		if _, err := ParseConnectionString(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-}
-
 func TestUnreachable(t *testing.T) {
 	port := testenv.FreePort(t)
 	_, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: "127.0.0.1:" + itoa(port) + ",password=topsecret"}, Options{})

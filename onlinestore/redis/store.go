@@ -57,7 +57,11 @@ type Store struct {
 
 // Open connects to Redis as a feature_store.yaml's online_store describes it.
 func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, error) {
-	co, err := ParseConnectionString(cfg.ConnectionString)
+	co, err := registry.ParseRedisConnection(cfg.ConnectionString)
+	if err != nil {
+		return nil, err
+	}
+	tlsCfg, err := tlsConfig(co)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +75,7 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 		opts.SentinelMaster = cfg.SentinelMaster
 	}
 	uo := &goredis.UniversalOptions{
-		Addrs: co.Addrs, Username: co.Username, Password: co.Password, DB: co.DB, TLSConfig: co.TLS,
+		Addrs: co.Addrs, Username: co.Username, Password: co.Password, DB: co.DB, TLSConfig: tlsCfg,
 		PoolSize: opts.PoolSize, MaxRetries: -1, // retries are the retry decorator's (onlinestore/open)
 		DialTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	}
