@@ -6,6 +6,8 @@
 // only after every one of its writes was acknowledged, so an error, Ctrl-C or
 // kill never advances the watermark and a rerun converges.
 //
-// Plan builds the per-view windows; Runner.Run executes them
-// (scan → latest per entity → encode → concurrent writes → record).
+// Plan builds the per-view windows; Runner.Run executes them (scan → latest
+// per entity → encode → concurrent writes → record) and then rebuilds the
+// precomputed vectors of the entities it wrote. Latest and Writer are the
+// halves push shares.
 package materialize

@@ -7,6 +7,8 @@
 // feast-go adds a schema fingerprint in field 1000 of the blob (fixed64; Feast's
 // parser keeps it as an unknown field and ignores it): the first 8 bytes of
 // SHA-256 over the service's feature names and value types, sorted by name.
-// The Reader compares it with the registry and refuses stale vectors instead of
-// returning misaligned values.
+// The Builder writes vectors; the Tracker collects the entities a flow wrote
+// so only their vectors are rebuilt. Reading them is package serving's job: it
+// compares the fingerprint with the registry and refuses stale vectors
+// instead of returning misaligned values.
 package precompute
