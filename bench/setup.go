@@ -64,34 +64,17 @@ func Run(ctx context.Context, repo *registry.Repo, o Options, log func(string)) 
 		rep.Features += len(p.Features)
 	}
 
-	// Entities: a file, or a sample of the online store.
 	var store onlinestore.Store
-	if o.EntitiesFile == "" || target == "" {
+	if o.EntitiesFile == "" || target == "" { // the store is sampled, or read directly
 		if store, err = open.OpenReader(ctx, cfg, repo.Objects, open.Tuning{Connections: o.Config.Concurrency + 2}); err != nil {
 			return nil, err
 		}
 		defer func() { _ = store.Close() }()
 	}
-	var ents []Entity
-	if o.EntitiesFile != "" {
-		ents, err = entitiesFile(o.EntitiesFile, primary, cfg.EntityKeySerializationVersion)
-		rep.Source = o.EntitiesFile
-	} else {
-		scanner, ok := store.(onlinestore.KeyScanner)
-		if !ok {
-			return nil, requestErr("the %s online store cannot list entities; give an entities file", cfg.OnlineStore.Type)
-		}
-		ents, err = SampleEntities(ctx, scanner, onlinestore.ViewOf(primary), o.Sample)
-		rep.Source = cfg.OnlineStore.Type + " online store"
-	}
+	ents, err := loadEntities(ctx, o, cfg, store, primary, rep)
 	if err != nil {
 		return nil, err
 	}
-	if len(ents) == 0 {
-		return nil, fmt.Errorf("no entities found for feature view %q in the %s: materialize or push rows first, or give --entities FILE", primary.Name, rep.Source)
-	}
-	rep.Entities = len(ents)
-
 	var impls []Path
 	var client *remote.Client
 	if target != "" {
@@ -140,6 +123,32 @@ func Run(ctx context.Context, repo *registry.Repo, o Options, log func(string)) 
 		rep.PlotWritten = o.Plot
 	}
 	return rep, nil
+}
+
+// loadEntities are the entity rows to read: the file's, or a sample of the
+// store's; rep learns where they came from and how many there are.
+func loadEntities(ctx context.Context, o Options, cfg *registry.Config, store onlinestore.Store, primary *registry.FeatureView, rep *Report) ([]Entity, error) {
+	var ents []Entity
+	var err error
+	if o.EntitiesFile != "" {
+		ents, err = entitiesFile(o.EntitiesFile, primary, cfg.EntityKeySerializationVersion)
+		rep.Source = o.EntitiesFile
+	} else {
+		scanner, ok := store.(onlinestore.KeyScanner)
+		if !ok {
+			return nil, requestErr("the %s online store cannot list entities; give an entities file", cfg.OnlineStore.Type)
+		}
+		ents, err = SampleEntities(ctx, scanner, onlinestore.ViewOf(primary), o.Sample)
+		rep.Source = cfg.OnlineStore.Type + " online store"
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(ents) == 0 {
+		return nil, fmt.Errorf("no entities found for feature view %q in the %s: materialize or push rows first, or give --entities FILE", primary.Name, rep.Source)
+	}
+	rep.Entities = len(ents)
+	return ents, nil
 }
 
 func writePlot(path, title string, lat []Latency) error {

@@ -142,41 +142,13 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("push source %q: %w", req.Source.Name, err)
 	}
-	rd, err := req.Open(cols)
-	if err != nil {
-		return sum, err
-	}
-	defer func() { _ = rd.Close() }()
-
-	// Pass 1: read and check everything; keep the latest row per entity and
-	// spool the rows for the offline append.
-	states := make([]*materialize.Latest, len(online))
-	progs := make([]*materialize.ViewProgress, len(online))
-	for i, fv := range online {
-		states[i] = materialize.NewLatest(fv, catalog.ResolveColumns(fv), r.Repo.Config.EntityKeySerializationVersion)
-		progs[i] = &materialize.ViewProgress{View: fv.Name}
-		if r.Progress != nil {
-			r.Progress(progs[i])
-		}
-	}
-	var sp *spool
-	if tbl != nil {
-		if sp, err = newSpool(req.SpoolDir, tbl.Arrow); err != nil {
-			return sum, err
-		}
+	// Pass 1: read and check everything.
+	states, progs, sp, err := r.read(ctx, req, cols, online, tbl, sum)
+	if sp != nil {
 		defer sp.remove()
 	}
-	if err := r.readPush(ctx, rd, states, progs, sp); err != nil {
-		sum.Rows = rd.Rows()
+	if err != nil || sum.Rows == 0 {
 		return sum, err
-	}
-	sum.Rows, sum.Ignored = rd.Rows(), rd.Ignored()
-	if len(sum.Ignored) > 0 {
-		r.Logger().Info("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
-	}
-	if sum.Rows == 0 {
-		r.Logger().Warn("the input has no rows; nothing was written", "push_source", req.Source.Name)
-		return sum, nil
 	}
 
 	// Pass 2: write online, refresh the vectors of what landed, then append offline.
@@ -202,6 +174,46 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 	sum.Offline.Rows, sum.Offline.Snapshot, sum.Offline.Landed = sum.Rows, snap, true
 	return sum, vectorsFailed(vecErr)
+}
+
+// read opens the input with cols and reads it whole, checking every row: it keeps the
+// latest row per entity of each online view and spools every row for the
+// offline append (tbl set). It fills the summary's row counts.
+func (r *Runner) read(ctx context.Context, req Request, cols []ingest.Column, online []*registry.FeatureView, tbl *catalog.SourceTable,
+	sum *Summary) ([]*materialize.Latest, []*materialize.ViewProgress, *spool, error) {
+	rd, err := req.Open(cols)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() { _ = rd.Close() }()
+	states := make([]*materialize.Latest, len(online))
+	progs := make([]*materialize.ViewProgress, len(online))
+	for i, fv := range online {
+		states[i] = materialize.NewLatest(fv, catalog.ResolveColumns(fv), r.Repo.Config.EntityKeySerializationVersion)
+		progs[i] = &materialize.ViewProgress{View: fv.Name}
+		if r.Progress != nil {
+			r.Progress(progs[i])
+		}
+	}
+	var sp *spool
+	if tbl != nil {
+		if sp, err = newSpool(req.SpoolDir, tbl.Arrow); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	err = r.readPush(ctx, rd, states, progs, sp)
+	sum.Rows = rd.Rows()
+	if err != nil {
+		return nil, nil, sp, err
+	}
+	sum.Ignored = rd.Ignored()
+	if len(sum.Ignored) > 0 {
+		r.Logger().Info("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
+	}
+	if sum.Rows == 0 {
+		r.Logger().Warn("the input has no rows; nothing was written", "push_source", req.Source.Name)
+	}
+	return states, progs, sp, nil
 }
 
 func vectorsFailed(err error) error {
