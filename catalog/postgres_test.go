@@ -8,7 +8,6 @@ import (
 
 	"github.com/apache/iceberg-go"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
-	"github.com/apache/iceberg-go/table"
 	"github.com/feast-go/feast-go/internal/icebergtest"
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/registry"
@@ -29,14 +28,7 @@ func TestPostgresSQLCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cat.CreateNamespace(ctx, table.Identifier{"feast"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	isc, _ := table.ArrowSchemaToIcebergWithFreshIDs(statsSchema, false)
-	tbl, err := cat.CreateTable(ctx, table.Identifier{"feast", "driver_stats"}, isc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := icebergtest.CreateTable(t, cat, "feast", "driver_stats", statsSchema, "", nil)
 	icebergtest.Append(t, tbl, statsRows(0, 5, 2, -1))
 
 	src := &registry.DataSource{Name: "s", Type: registry.SourceIceberg, TimestampField: "event_timestamp", CreatedTimestampColumn: "created",

@@ -10,7 +10,6 @@ import (
 
 	"github.com/apache/iceberg-go"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
-	"github.com/apache/iceberg-go/table"
 	"github.com/feast-go/feast-go/internal/icebergtest"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/johannesboyne/gofakes3"
@@ -46,14 +45,7 @@ func TestS3Warehouse(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := cat.CreateNamespace(ctx, table.Identifier{"feast"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	isc, _ := table.ArrowSchemaToIcebergWithFreshIDs(statsSchema, false)
-	tbl, err := cat.CreateTable(ctx, table.Identifier{"feast", "driver_stats"}, isc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := icebergtest.CreateTable(t, cat, "feast", "driver_stats", statsSchema, "", nil)
 	icebergtest.Append(t, tbl, statsRows(0, 10, 3, -1))
 
 	src := &registry.DataSource{Name: "s", Type: registry.SourceIceberg, TimestampField: "event_timestamp", CreatedTimestampColumn: "created",

@@ -130,7 +130,7 @@ func fits(t iceberg.Type, vt registry.ValueType) bool {
 	case feastpb.ValueType_UNIX_TIMESTAMP:
 		return isTime(t) || is[iceberg.Int64Type](t)
 	}
-	if elem, ok := listElement(vt); ok {
+	if elem, ok := registry.ElementType(vt); ok {
 		l, isList := t.(*iceberg.ListType)
 		return isList && fits(l.ElementField().Type, elem)
 	}
@@ -138,26 +138,3 @@ func fits(t iceberg.Type, vt registry.ValueType) bool {
 }
 
 func is[T iceberg.Type](t iceberg.Type) bool { _, ok := t.(T); return ok }
-
-// listElement is the element type of a list or set value type.
-func listElement(vt registry.ValueType) (registry.ValueType, bool) {
-	switch vt {
-	case feastpb.ValueType_BYTES_LIST, feastpb.ValueType_BYTES_SET:
-		return feastpb.ValueType_BYTES, true
-	case feastpb.ValueType_STRING_LIST, feastpb.ValueType_STRING_SET:
-		return feastpb.ValueType_STRING, true
-	case feastpb.ValueType_INT32_LIST, feastpb.ValueType_INT32_SET:
-		return feastpb.ValueType_INT32, true
-	case feastpb.ValueType_INT64_LIST, feastpb.ValueType_INT64_SET:
-		return feastpb.ValueType_INT64, true
-	case feastpb.ValueType_DOUBLE_LIST, feastpb.ValueType_DOUBLE_SET:
-		return feastpb.ValueType_DOUBLE, true
-	case feastpb.ValueType_FLOAT_LIST, feastpb.ValueType_FLOAT_SET:
-		return feastpb.ValueType_FLOAT, true
-	case feastpb.ValueType_BOOL_LIST, feastpb.ValueType_BOOL_SET:
-		return feastpb.ValueType_BOOL, true
-	case feastpb.ValueType_UNIX_TIMESTAMP_LIST, feastpb.ValueType_UNIX_TIMESTAMP_SET:
-		return feastpb.ValueType_UNIX_TIMESTAMP, true
-	}
-	return 0, false
-}

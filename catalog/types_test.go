@@ -11,7 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog/hadoop"
-	"github.com/apache/iceberg-go/table"
 	"github.com/feast-go/feast-go/internal/icebergtest"
 )
 
@@ -64,17 +63,7 @@ func TestHadoopCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := cat.CreateNamespace(ctx, table.Identifier{"feast"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	isc, err := table.ArrowSchemaToIcebergWithFreshIDs(statsSchema, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := cat.CreateTable(ctx, table.Identifier{"feast", "driver_stats"}, isc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := icebergtest.CreateTable(t, cat, "feast", "driver_stats", statsSchema, "", nil)
 	icebergtest.Append(t, tbl, statsRows(0, 24, 4, -1))
 	src := icebergSource(&icebergtest.Catalog{Name: "h"}, "driver_stats")
 	src.Iceberg.CatalogType, src.Iceberg.Endpoint, src.Iceberg.Warehouse = "hadoop", "", wh

@@ -36,7 +36,7 @@ func ArrowType(vt registry.ValueType) (arrow.DataType, error) {
 		}
 		return arrow.ListOf(elem), nil
 	}
-	return nil, fmt.Errorf("value type %s cannot be pushed", registry.DtypeName(vt))
+	return nil, fmt.Errorf("value type %s cannot be read from input files", registry.DtypeName(vt))
 }
 
 var timestampType = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}

@@ -49,16 +49,8 @@ func TestValueVectors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc, err := NewColumnEncoder(tt.col, tt.vt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, want := range tt.want {
-				got, err := enc(nil, i)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if hex.EncodeToString(got) != want {
+			for i, got := range encodeRows(t, tt.col, tt.vt, len(tt.want)) {
+				if want := tt.want[i]; hex.EncodeToString(got) != want {
 					t.Errorf("row %d = %x, want %s", i, got, want)
 				}
 			}
@@ -107,15 +99,8 @@ func TestValuesMatchProtobuf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			enc, err := NewColumnEncoder(tt.col, tt.vt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, want := range tt.want {
-				got, err := enc(nil, i)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for i, got := range encodeRows(t, tt.col, tt.vt, len(tt.want)) {
+				want := tt.want[i]
 				std, _ := proto.Marshal(want)
 				if !bytes.Equal(got, std) {
 					t.Errorf("row %d = %x, protobuf %x", i, got, std)
@@ -178,4 +163,20 @@ func BenchmarkColumnEncoderFloat64(b *testing.B) {
 			buf, _ = enc(buf[:0], i)
 		}
 	}
+}
+
+// encodeRows encodes the first n rows of col as vt.
+func encodeRows(t *testing.T, col arrow.Array, vt feastpb.ValueType_Enum, n int) [][]byte {
+	t.Helper()
+	enc, err := NewColumnEncoder(col, vt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([][]byte, n)
+	for i := range out {
+		if out[i], err = enc(nil, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }

@@ -114,3 +114,15 @@ func ValidEntityType(t ValueType) bool {
 	}
 	return false
 }
+
+// ElementType is the element type of a list or set value type (Feast numbers
+// them in the same order as the scalars).
+func ElementType(vt ValueType) (ValueType, bool) {
+	switch {
+	case vt >= feastpb.ValueType_BYTES_LIST && vt <= feastpb.ValueType_UNIX_TIMESTAMP_LIST:
+		return vt - (feastpb.ValueType_BYTES_LIST - feastpb.ValueType_BYTES), true
+	case vt >= feastpb.ValueType_BYTES_SET && vt <= feastpb.ValueType_UNIX_TIMESTAMP_SET:
+		return vt - (feastpb.ValueType_BYTES_SET - feastpb.ValueType_BYTES), true
+	}
+	return 0, false
+}

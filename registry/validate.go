@@ -15,27 +15,19 @@ func (o *Objects) Validate() error {
 	var errs ValidationErrors
 	add := func(p Pos, format string, args ...any) { errs = append(errs, inputErrorf(p, format, args...)) }
 
-	entities := map[string]*Entity{}
+	entities := unique(o.Entities, "entity", func(e *Entity) (string, Pos) { return e.Name, e.Pos }, add)
 	joinKeys := map[string]*Entity{}
 	for _, e := range o.Entities {
-		if prev, dup := entities[e.Name]; dup {
-			add(e.Pos, "entity %q is defined twice (also at %s)", e.Name, prev.Pos)
-			continue
+		if entities[e.Name] != e {
+			continue // defined twice: reported
 		}
 		if prev, dup := joinKeys[e.JoinKey]; dup {
 			add(e.Pos, "entity %q uses join key %q, as does entity %q (%s)", e.Name, e.JoinKey, prev.Name, prev.Pos)
 		}
-		entities[e.Name], joinKeys[e.JoinKey] = e, e
+		joinKeys[e.JoinKey] = e
 	}
 
-	sources := map[string]*DataSource{}
-	for _, ds := range o.DataSources {
-		if prev, dup := sources[ds.Name]; dup {
-			add(ds.Pos, "data source %q is defined twice (also at %s)", ds.Name, prev.Pos)
-			continue
-		}
-		sources[ds.Name] = ds
-	}
+	sources := unique(o.DataSources, "data source", func(ds *DataSource) (string, Pos) { return ds.Name, ds.Pos }, add)
 	for _, ds := range o.DataSources {
 		if ds.Type != SourcePush {
 			continue
@@ -54,24 +46,20 @@ func (o *Objects) Validate() error {
 		}
 	}
 
-	views := map[string]*FeatureView{}
+	views := unique(o.FeatureViews, "feature view", func(fv *FeatureView) (string, Pos) { return fv.Name, fv.Pos }, add)
 	for _, fv := range o.FeatureViews {
-		if prev, dup := views[fv.Name]; dup {
-			add(fv.Pos, "feature view %q is defined twice (also at %s)", fv.Name, prev.Pos)
-			continue
+		if views[fv.Name] == fv {
+			o.resolveView(fv, entities, sources, add)
 		}
-		views[fv.Name] = fv
-		o.resolveView(fv, entities, sources, add)
 	}
 
-	services := map[string]*FeatureService{}
+	unique(o.FeatureServices, "feature service", func(fs *FeatureService) (string, Pos) { return fs.Name, fs.Pos }, add)
+	services := map[string]bool{}
 	for _, fs := range o.FeatureServices {
-		if prev, dup := services[fs.Name]; dup {
-			add(fs.Pos, "feature service %q is defined twice (also at %s)", fs.Name, prev.Pos)
-			continue
+		if !services[fs.Name] {
+			services[fs.Name] = true
+			resolveService(fs, views, add)
 		}
-		services[fs.Name] = fs
-		resolveService(fs, views, add)
 	}
 	if len(errs) > 0 {
 		return errs
@@ -201,4 +189,20 @@ func mappedJoinKeys(fv *FeatureView, m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// unique indexes items by name and reports every later definition of a name
+// already taken (the first one wins).
+func unique[T any](items []T, kind string, key func(T) (string, Pos), add func(Pos, string, ...any)) map[string]T {
+	out := make(map[string]T, len(items))
+	for _, it := range items {
+		name, pos := key(it)
+		if prev, dup := out[name]; dup {
+			_, prevPos := key(prev)
+			add(pos, "%s %q is defined twice (also at %s)", kind, name, prevPos)
+			continue
+		}
+		out[name] = it
+	}
+	return out
 }

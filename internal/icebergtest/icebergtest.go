@@ -56,8 +56,15 @@ func NewCatalog(t testing.TB, dir, name string) *Catalog {
 // day(partitionDay) unless it is "". props are table properties.
 func (c *Catalog) Table(t testing.TB, namespace, name string, sc *arrow.Schema, partitionDay string, props iceberg.Properties) *table.Table {
 	t.Helper()
+	return CreateTable(t, c.Cat, namespace, name, sc, partitionDay, props)
+}
+
+// CreateTable creates namespace (unless it exists) and namespace.name in any
+// catalog, as Catalog.Table does.
+func CreateTable(t testing.TB, cat icecat.Catalog, namespace, name string, sc *arrow.Schema, partitionDay string, props iceberg.Properties) *table.Table {
+	t.Helper()
 	ctx := context.Background()
-	if err := c.Cat.CreateNamespace(ctx, table.Identifier{namespace}, nil); err != nil && !errors.Is(err, icecat.ErrNamespaceAlreadyExists) {
+	if err := cat.CreateNamespace(ctx, table.Identifier{namespace}, nil); err != nil && !errors.Is(err, icecat.ErrNamespaceAlreadyExists) {
 		t.Fatal(err)
 	}
 	isc, err := table.ArrowSchemaToIcebergWithFreshIDs(sc, false)
@@ -72,7 +79,7 @@ func (c *Catalog) Table(t testing.TB, namespace, name string, sc *arrow.Schema, 
 		}
 		opts = append(opts, icecat.WithPartitionSpec(&spec))
 	}
-	tbl, err := c.Cat.CreateTable(ctx, table.Identifier{namespace, name}, isc, opts...)
+	tbl, err := cat.CreateTable(ctx, table.Identifier{namespace, name}, isc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

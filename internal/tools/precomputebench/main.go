@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feast-go/feast-go/internal/tools/cli"
 	"github.com/feast-go/feast-go/onlinestore"
 	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
 	"github.com/feast-go/feast-go/precompute"
@@ -134,19 +135,5 @@ func rebuild(ctx context.Context) error {
 }
 
 func main() {
-	flag.Parse()
-	ctx := context.Background()
-	var err error
-	switch flag.Arg(0) {
-	case "setup":
-		err = setup(ctx)
-	case "rebuild":
-		err = rebuild(ctx)
-	default:
-		err = fmt.Errorf("usage: precomputebench [flags] setup|rebuild")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "precomputebench:", err)
-		os.Exit(1)
-	}
+	cli.Main("precomputebench", map[string]func(context.Context) error{"setup": setup, "rebuild": rebuild})
 }

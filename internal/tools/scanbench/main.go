@@ -24,6 +24,7 @@ import (
 	icecat "github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 	"github.com/feast-go/feast-go/catalog"
+	"github.com/feast-go/feast-go/internal/tools/cli"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/feast-go/feast-go/registry/feastpb"
 
@@ -152,19 +153,5 @@ func scan(ctx context.Context) error {
 }
 
 func main() {
-	flag.Parse()
-	ctx := context.Background()
-	var err error
-	switch flag.Arg(0) {
-	case "write":
-		err = write(ctx)
-	case "scan":
-		err = scan(ctx)
-	default:
-		err = errors.New("usage: scanbench [flags] write|scan")
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "scanbench:", err)
-		os.Exit(1)
-	}
+	cli.Main("scanbench", map[string]func(context.Context) error{"write": write, "scan": scan})
 }
