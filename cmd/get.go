@@ -82,7 +82,11 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 	for i, row := range res.Rows {
 		feats := map[string]any{}
 		for j, f := range row {
-			feats[res.Names[j]] = map[string]any{"value": onlinestore.FormatValue(f.Value), "status": f.Status.String(), "event_timestamp": f.EventTS}
+			var ts any // null when the entity has no row
+			if !f.EventTS.IsZero() {
+				ts = f.EventTS
+			}
+			feats[res.Names[j]] = map[string]any{"value": onlinestore.JSONValue(f.Value), "status": f.Status.String(), "event_timestamp": ts}
 		}
 		if err := e.Printer.Status("get", map[string]any{"entity": opts.Entities[i], "features": feats}); err != nil {
 			return err

@@ -79,13 +79,13 @@ func getValues(t *testing.T, out string) map[string]string {
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var rec struct {
 			Entity   string                       `json:"entity"`
-			Features map[string]map[string]string `json:"features"`
+			Features map[string]map[string]any `json:"features"`
 		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("get output %q: %v", line, err)
 		}
 		for name, f := range rec.Features {
-			vals[rec.Entity+" "+name] = f["value"]
+			vals[rec.Entity+" "+name] = fmt.Sprint(f["value"])
 		}
 	}
 	return vals

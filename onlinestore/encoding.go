@@ -10,8 +10,6 @@ import (
 
 	"github.com/feast-go/feast-go/registry/feastpb"
 	"github.com/twmb/murmur3"
-	"google.golang.org/protobuf/encoding/prototext"
-	"google.golang.org/protobuf/proto"
 )
 
 // FieldName is the Redis hash field Feast stores a feature under: the 4
@@ -266,37 +264,4 @@ func DescribeKey(key []byte) string {
 		parts[i] = k + "=" + v
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-// FormatValue renders a serialized Value for people: the scalar, a list in
-// brackets, "null" for an empty Value.
-func FormatValue(b []byte) string {
-	if len(b) == 0 {
-		return "null"
-	}
-	var v feastpb.Value
-	if err := proto.Unmarshal(b, &v); err != nil {
-		return fmt.Sprintf("<%x>", b)
-	}
-	switch x := v.GetVal().(type) {
-	case *feastpb.Value_StringVal:
-		return x.StringVal
-	case *feastpb.Value_Int32Val:
-		return fmt.Sprint(x.Int32Val)
-	case *feastpb.Value_Int64Val:
-		return fmt.Sprint(x.Int64Val)
-	case *feastpb.Value_FloatVal:
-		return fmt.Sprint(x.FloatVal)
-	case *feastpb.Value_DoubleVal:
-		return fmt.Sprint(x.DoubleVal)
-	case *feastpb.Value_BoolVal:
-		return fmt.Sprint(x.BoolVal)
-	case *feastpb.Value_UnixTimestampVal:
-		return time.Unix(x.UnixTimestampVal, 0).UTC().Format(time.RFC3339)
-	case *feastpb.Value_BytesVal:
-		return fmt.Sprintf("0x%x", x.BytesVal)
-	case nil:
-		return "null"
-	}
-	return strings.TrimSpace(prototext.Format(&v))
 }

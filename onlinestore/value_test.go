@@ -3,6 +3,7 @@ package onlinestore
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
@@ -179,4 +180,44 @@ func encodeRows(t *testing.T, col arrow.Array, vt feastpb.ValueType_Enum, n int)
 		}
 	}
 	return out
+}
+
+func TestFormatAndJSONValue(t *testing.T) {
+	val := func(v *feastpb.Value) []byte {
+		b, err := proto.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		text string
+		json string
+	}{
+		{"null", nil, "null", "null"},
+		{"float32", val(&feastpb.Value{Val: &feastpb.Value_FloatVal{FloatVal: 0.1}}), "0.1", "0.1"},
+		{"double NaN", val(&feastpb.Value{Val: &feastpb.Value_DoubleVal{DoubleVal: math.NaN()}}), "NaN", `"NaN"`},
+		{"int64", val(&feastpb.Value{Val: &feastpb.Value_Int64Val{Int64Val: -7}}), "-7", "-7"},
+		{"string", val(&feastpb.Value{Val: &feastpb.Value_StringVal{StringVal: "gold"}}), "gold", `"gold"`},
+		{"bytes", val(&feastpb.Value{Val: &feastpb.Value_BytesVal{BytesVal: []byte{1, 255}}}), "0x01ff", `"Af8="`},
+		{"time", val(&feastpb.Value{Val: &feastpb.Value_UnixTimestampVal{UnixTimestampVal: 86400}}), "1970-01-02T00:00:00Z", `"1970-01-02T00:00:00Z"`},
+		{"string list", val(&feastpb.Value{Val: &feastpb.Value_StringListVal{StringListVal: &feastpb.StringList{Val: []string{"gold", "a b"}}}}),
+			`["gold", "a b"]`, `["gold","a b"]`},
+		{"empty list", val(&feastpb.Value{Val: &feastpb.Value_Int64ListVal{Int64ListVal: &feastpb.Int64List{}}}), "[]", "[]"},
+		{"float list", val(&feastpb.Value{Val: &feastpb.Value_FloatListVal{FloatListVal: &feastpb.FloatList{Val: []float32{0.5, float32(math.Inf(1))}}}}),
+			`[0.5, "+Inf"]`, `[0.5,"+Inf"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := FormatValue(tt.in); got != tt.text {
+				t.Errorf("text %s, want %s", got, tt.text)
+			}
+			j, err := json.Marshal(JSONValue(tt.in))
+			if err != nil || string(j) != tt.json {
+				t.Errorf("json %s (%v), want %s", j, err, tt.json)
+			}
+		})
+	}
 }
