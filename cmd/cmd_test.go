@@ -212,3 +212,50 @@ func TestVersion(t *testing.T) {
 		t.Errorf("build info fallback = %+v", b)
 	}
 }
+
+// Every error under --json is one error record on stdout, usage errors
+// included, and a usage error's hint names the subcommand's help.
+func TestErrorsAsJSONRecords(t *testing.T) {
+	repo := driversRepo(t)
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		code  int
+		error string
+		hint  string
+	}{
+		{"unknown flag", nil, []string{"materialize", "--nope", "--json"}, ExitUsage, "unknown flag: --nope", "run `feast-go materialize --help` for usage"},
+		{"missing argument", nil, []string{"materialize-incremental", "--json"}, ExitUsage, "expected 1 argument(s): END", "run `feast-go materialize-incremental --help` for usage"},
+		{"json from the environment", map[string]string{"FEAST_GO_JSON": "1"}, []string{"push"}, ExitUsage, "expected 1 argument(s)", "run `feast-go push --help` for usage"},
+		{"unknown command", nil, []string{"materialise", "--json"}, ExitUsage, `unknown command "materialise"`, "run `feast-go --help` for usage"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, repo, tt.env, tt.args...)
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &rec); err != nil || strings.Count(r.stdout, "\n") != 1 {
+				t.Fatalf("stdout %q is not one JSON record: %v", r.stdout, err)
+			}
+			if r.code != tt.code || rec["message_type"] != "error" || !strings.Contains(rec["error"].(string), tt.error) || rec["hint"] != tt.hint || rec["exit_code"] != float64(tt.code) {
+				t.Errorf("exit %d, record %v; want %d, %q, hint %q", r.code, rec, tt.code, tt.error, tt.hint)
+			}
+		})
+	}
+}
+
+// An unknown name lists the names there are.
+func TestUnknownNamesListTheValidOnes(t *testing.T) {
+	repo := driversRepo(t)
+	if r := run(t, repo, nil, "apply", "-q"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := run(t, repo, nil, "materialize-incremental", "now", "--views", "nope")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `--views: feature view "nope": not found (expected one of: customer_profile, driver_customer_trips, driver_fresh_stats, driver_hourly_stats, zone_stats)`) {
+		t.Errorf("--views nope: %d %q", r.code, r.stderr)
+	}
+	r = run(t, repo, nil, "get", "--feature-service", "nope", "--entity", "driver_id=1")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `feature service "nope": not found (expected one of: customer_view, driver_activity)`) {
+		t.Errorf("--feature-service nope: %d %q", r.code, r.stderr)
+	}
+}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,12 +45,13 @@ func exitCode(err error) int {
 	return ExitError
 }
 
-// hint adds advice to errors people can act on.
-func hint(err error) string {
+// hint adds advice to errors people can act on; helpPath is the command
+// whose help a usage error points to.
+func hint(err error, helpPath string) string {
 	var usage usageError
 	switch {
 	case errors.As(err, &usage):
-		return "run `feast-go --help` for usage"
+		return "run `" + cmp.Or(helpPath, "feast-go") + " --help` for usage"
 	case errors.Is(err, registry.ErrNoConfig):
 		return "feast-go runs in a Feast feature repository; `feast-go init demo` writes one"
 	case errors.Is(err, registry.ErrNoRegistry):
@@ -76,7 +78,7 @@ func (e *Env) exit(err error) int {
 		msg = fmt.Sprintf("%s interrupted after %s", name, e.Now().Sub(e.started).Round(time.Millisecond))
 	}
 	_, _ = fmt.Fprintf(e.IO.ErrOut, "Error: %s\n", msg)
-	h := hint(err)
+	h := hint(err, e.helpPath)
 	if h != "" {
 		_, _ = fmt.Fprintf(e.IO.ErrOut, "Hint: %s\n", h)
 	}

@@ -180,8 +180,8 @@ func (r materializeReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}
 	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", sum.Precompute)
-	fmt.Fprintf(&b, "\n%d view(s) in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
-		len(sum.Views), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
+	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
+		plural(int64(len(sum.Views)), "view"), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

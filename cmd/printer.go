@@ -85,3 +85,11 @@ type textReport struct {
 
 func (t textReport) MarshalJSON() ([]byte, error) { return json.Marshal(t.v) }
 func (t textReport) WriteText(w io.Writer) error  { return t.text(w) }
+
+// plural is "1 row", "2 rows".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

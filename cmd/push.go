@@ -120,6 +120,9 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 		},
 	})
 	stop()
+	if err != nil && !errors.Is(err, materialize.ErrPartial) {
+		return err // nothing landed: the error says why, no statistics
+	}
 	for _, v := range sum.Views {
 		if perr := e.Printer.Status("push", map[string]any{"view": v}); perr != nil && err == nil {
 			err = perr
@@ -144,7 +147,7 @@ func (r pushReport) WriteText(w io.Writer) error {
 	if input == "-" {
 		input = "stdin"
 	}
-	fmt.Fprintf(&b, "push source %s: %d rows from %s, to %s\n", sum.PushSource, sum.Rows, input, sum.To)
+	fmt.Fprintf(&b, "push source %s: %s from %s, to %s\n", sum.PushSource, plural(sum.Rows, "row"), input, sum.To)
 	if len(sum.Ignored) > 0 {
 		fmt.Fprintf(&b, "ignored columns (no target view reads them): %s\n", strings.Join(sum.Ignored, ", "))
 	}
@@ -166,7 +169,7 @@ func (r pushReport) WriteText(w io.Writer) error {
 	if o := sum.Offline; o != nil {
 		switch {
 		case o.Landed:
-			fmt.Fprintf(&b, "\noffline: %d rows appended to %s (snapshot %d)\n", o.Rows, o.Table, o.Snapshot)
+			fmt.Fprintf(&b, "\noffline: %s appended to %s (snapshot %d)\n", plural(o.Rows, "row"), o.Table, o.Snapshot)
 		case o.Error != "":
 			fmt.Fprintf(&b, "\noffline: %s: FAILED: %s\n", o.Table, o.Error)
 		default:
@@ -174,7 +177,7 @@ func (r pushReport) WriteText(w io.Writer) error {
 		}
 	}
 	writeVectorStats(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs\n", sum.Precompute)
-	fmt.Fprintf(&b, "\n%d rows in %.2fs, %.0f rows/s\n", sum.Rows, sum.Seconds, sum.RowsPerSec)
+	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s\n", plural(sum.Rows, "row"), sum.Seconds, sum.RowsPerSec)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

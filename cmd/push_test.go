@@ -210,6 +210,9 @@ func TestPushBadRowWritesNothing(t *testing.T) {
 	if !strings.Contains(r.stderr, "push stats_push: nothing written: ") || !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr %q\nwant %q", r.stderr, want)
 	}
+	if r.stdout != "" {
+		t.Errorf("a push that wrote nothing printed statistics: %q", r.stdout)
+	}
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer func() { _ = rc.Close() }()
 	if n := rc.DBSize(context.Background()).Val(); n != 0 {
@@ -292,6 +295,9 @@ func TestPushUsageErrors(t *testing.T) {
 		r := run(t, dir, nil, tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, r.code, r.stderr, tc.code, tc.want)
+		}
+		if r.stdout != "" {
+			t.Errorf("%v: a failed push printed %q", tc.args, r.stdout)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,14 +55,15 @@ type GlobalOptions struct {
 // the logger, and (for commands that need it) the repository configuration.
 type Env struct {
 	*Deps
-	Global  GlobalOptions
-	V       *viper.Viper
-	Log     *slog.Logger
-	Printer Printer
-	cfg     *registry.Config
-	cmd     *cobra.Command
-	command string
-	started time.Time
+	Global   GlobalOptions
+	V        *viper.Viper
+	Log      *slog.Logger
+	Printer  Printer
+	cfg      *registry.Config
+	cmd      *cobra.Command
+	command  string
+	helpPath string // "feast-go materialize": where usage errors point
+	started  time.Time
 	// runF, when set (tests), receives each command's loaded options instead
 	// of the command running.
 	runF func(ctx context.Context, command string, opts any) error
@@ -235,6 +237,12 @@ func Main(ctx context.Context, args []string, d *Deps) int {
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}
+	if c, _, ferr := root.Find(args); ferr == nil {
+		e.helpPath = c.CommandPath() // usage hints name the subcommand's help
+	}
+	if e.Printer == nil { // failed before the options were read (a flag or argument error)
+		e.Printer = newPrinter(e.IO.Out, wantsJSON(args, e.LookupEnv))
+	}
 	return e.exit(err)
 }
 
@@ -251,4 +259,26 @@ func (e *Env) repo(ctx context.Context) (*registry.Repo, error) {
 // flowEnv is what the domain flows take from this invocation.
 func (e *Env) flowEnv() materialize.Env {
 	return materialize.Env{LookupEnv: e.LookupEnv, Now: e.Now, Log: e.Log}
+}
+
+// wantsJSON tells from the raw arguments and environment whether --json was
+// asked for, for errors raised before the options could be read.
+func wantsJSON(args []string, lookup func(string) (string, bool)) bool {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--json="); ok {
+			b, _ := strconv.ParseBool(v)
+			return b
+		}
+		if a == "--json" {
+			return true
+		}
+	}
+	if v, ok := lookup("FEAST_GO_JSON"); ok {
+		b, _ := strconv.ParseBool(v)
+		return b
+	}
+	return false
 }

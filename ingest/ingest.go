@@ -205,13 +205,18 @@ func quoteValue(s string) string {
 
 // InputError lists the bad rows of an input (at most MaxErrors, then a count).
 type InputError struct {
-	File string
-	Rows []*RowError
-	More int64 // bad rows not listed
-	max  int
+	File    string
+	Rows    []*RowError // the first bad values, one each
+	More    int64       // bad values not listed
+	BadRows int64       // rows with at least one bad value
+	max     int
+	lastRow int64
 }
 
 func (e *InputError) add(re *RowError) {
+	if re.Row != e.lastRow || e.BadRows == 0 {
+		e.BadRows, e.lastRow = e.BadRows+1, re.Row
+	}
 	if len(e.Rows) < e.max {
 		e.Rows = append(e.Rows, re)
 		return
@@ -226,7 +231,7 @@ func (e *InputError) Error() string {
 		fmt.Fprintf(&b, "%s: bad row: %s", e.File, e.Rows[0])
 		return b.String()
 	}
-	fmt.Fprintf(&b, "%s: %d bad rows:", e.File, n)
+	fmt.Fprintf(&b, "%s: %d bad values in %s:", e.File, n, plural(e.BadRows, "row"))
 	for _, r := range e.Rows {
 		fmt.Fprintf(&b, "\n  %s", r)
 	}
@@ -280,4 +285,12 @@ func (r *Reader) flush(b *builders) arrow.RecordBatch {
 		return nil
 	}
 	return rec
+}
+
+// plural is "1 row", "2 rows".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

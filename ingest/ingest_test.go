@@ -108,7 +108,7 @@ func TestReadBad(t *testing.T) {
 		{"missing column", "driver_id,tier,event_timestamp\n1,a,2026-11-23\n", CSV, []string{`in.csv: missing column: "conv_rate"`}},
 		{"duplicate header", "driver_id,driver_id\n", CSV, []string{`column "driver_id" appears twice`}},
 		{"bad values", header + "1,0.5,a,2026-11-23\nx,0.5,a,2026-11-23\n3,abc,a,yesterday\n9223372036854775808,1,a,2026-11-23\n,1,a,2026-11-23\n", CSV, []string{
-			"in.csv: 5 bad rows:",
+			"in.csv: 5 bad values in 4 rows:",
 			`line 3, column "driver_id": "x": not an integer (expected an integer (64-bit))`,
 			`line 4, column "conv_rate": "abc": not a number (expected a number)`,
 			`line 4, column "event_timestamp": "yesterday": not a time`,

@@ -208,7 +208,7 @@ func (r *Runner) read(ctx context.Context, req Request, cols []ingest.Column, on
 	}
 	sum.Ignored = rd.Ignored()
 	if len(sum.Ignored) > 0 {
-		r.Logger().Info("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
+		r.Logger().Debug("input columns ignored: no target feature view reads them", "columns", sum.Ignored)
 	}
 	if sum.Rows == 0 {
 		r.Logger().Warn("the input has no rows; nothing was written", "push_source", req.Source.Name)

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotFound is returned when a named object is not in the registry.
@@ -10,12 +11,22 @@ var ErrNotFound = errors.New("not found")
 
 // ObjectError wraps an error with the registry object it concerns.
 type ObjectError struct {
-	Kind string // "feature view", "data source", ...
-	Name string
-	Err  error
+	Kind  string // "feature view", "data source", ...
+	Name  string
+	Err   error
+	Known []string // for ErrNotFound: the names there are
 }
 
-func (e *ObjectError) Error() string { return fmt.Sprintf("%s %q: %v", e.Kind, e.Name, e.Err) }
+func (e *ObjectError) Error() string {
+	msg := fmt.Sprintf("%s %q: %v", e.Kind, e.Name, e.Err)
+	if errors.Is(e.Err, ErrNotFound) {
+		if len(e.Known) == 0 {
+			return msg + " (the project has none)"
+		}
+		return msg + " (expected one of: " + strings.Join(e.Known, ", ") + ")"
+	}
+	return msg
+}
 func (e *ObjectError) Unwrap() error { return e.Err }
 
 // ValidationErrors are all problems found in a set of definitions, reported together.

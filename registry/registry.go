@@ -143,7 +143,12 @@ func find[T interface {
 		}
 	}
 	var zero T
-	return zero, &ObjectError{Kind: kind, Name: name, Err: ErrNotFound}
+	known := make([]string, 0, len(list))
+	for _, x := range list {
+		known = append(known, objectName(x))
+	}
+	slices.Sort(known)
+	return zero, &ObjectError{Kind: kind, Name: name, Err: ErrNotFound, Known: known}
 }
 
 func objectName(x any) string {
