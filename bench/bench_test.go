@@ -201,3 +201,33 @@ func TestPlot(t *testing.T) {
 		t.Error("empty plot accepted")
 	}
 }
+
+// cancelAfter is a path whose context is cancelled by its n-th call (Ctrl-C
+// part-way through a bench).
+type cancelAfter struct {
+	fakePath
+	n      int64
+	cancel context.CancelFunc
+}
+
+func (p *cancelAfter) Read(ctx context.Context, batch []Entity) (Answer, error) {
+	if p.calls.Load()+1 >= p.n {
+		p.cancel()
+		return nil, ctx.Err()
+	}
+	return p.fakePath.Read(ctx, batch)
+}
+
+// Interrupted, Latency returns the batch sizes it finished, so they can be printed.
+func TestLatencyKeepsWhatWasMeasuredWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &cancelAfter{fakePath: fakePath{name: Regular, cells: func(Entity) string { return "x" }}, n: 15, cancel: cancel}
+	r := &Runner{Paths: []Path{p}, Entities: entities(5), Config: Config{BatchSizes: []int{1, 5, 10}, Iterations: 5, Warmup: 1}}
+	got, err := r.Latency(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	if len(got) != 2 || got[0].Batch != 1 || got[1].Batch != 5 || got[1].Stats.N != 5 {
+		t.Errorf("kept %+v, want batch sizes 1 and 5, fully measured", got)
+	}
+}

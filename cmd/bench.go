@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -108,10 +109,13 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 			Duration: dur, ThroughputBatch: o.TPBatch, CheckSample: o.CheckSample, Seed: o.Seed},
 	}, set)
 	stop()
-	if errors.Is(err, bench.ErrRequest) {
+	switch {
+	case errors.Is(err, bench.ErrRequest):
 		return usageError{err}
-	}
-	if err != nil {
+	case errors.Is(err, context.Canceled) && rep != nil && len(rep.Latency) > 0:
+		// Interrupted: what was measured is still worth printing.
+		return cmp.Or(e.printBench(rep), err)
+	case err != nil:
 		return err
 	}
 	return e.printBench(rep)

@@ -259,3 +259,21 @@ func TestUnknownNamesListTheValidOnes(t *testing.T) {
 		t.Errorf("--feature-service nope: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestFitWidth(t *testing.T) {
+	tests := []struct {
+		s     string
+		width int
+		want  string
+	}{
+		{"short", 80, "short"},
+		{strings.Repeat("x", 100), 80, strings.Repeat("x", 80-liveLineRoom-1) + "…"},
+		{"ünïcode line", liveLineRoom + 5, "ünïc…"},
+		{"unknown width", 0, "unknown width"},
+	}
+	for _, tt := range tests {
+		if got := fitWidth(tt.s, func() int { return tt.width }); got != tt.want {
+			t.Errorf("fitWidth(%q, %d) = %q, want %q", tt.s, tt.width, got, tt.want)
+		}
+	}
+}

@@ -23,8 +23,8 @@ func newInitCmd(e *Env) *cobra.Command {
 		Use:   "init [DIR]",
 		Short: "Write a self-contained demo feature repository",
 		Long: `init writes a demo Feast repository into DIR (default: demo): feature_store.yaml with the
-embedded SQLite online store and a file registry, YAML definitions (2 entities, 3 feature views,
-a precomputed feature service, a push source), and three days of hourly sample data for a few
+embedded SQLite online store and a file registry, YAML definitions (2 entities, 4 feature views,
+2 feature services, one of them precomputed, a push source), and three days of hourly sample data for a few
 hundred entities in local Iceberg tables (SQL catalog on SQLite). The data is deterministic; its
 times end at the current hour. A non-empty DIR is refused unless --force.
 

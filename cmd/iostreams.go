@@ -14,6 +14,8 @@ type IOStreams struct {
 	ErrOut    io.Writer
 	StdoutTTY bool
 	StderrTTY bool
+	// ErrWidth is the width of the stderr terminal now (0: unknown).
+	ErrWidth func() int
 }
 
 // SystemIO returns the real standard streams.
@@ -22,5 +24,12 @@ func SystemIO() *IOStreams {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		ErrWidth: func() int {
+			w, _, err := term.GetSize(int(os.Stderr.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		},
 	}
 }

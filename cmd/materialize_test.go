@@ -93,9 +93,13 @@ func TestMaterializeIncrementalEndToEnd(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("materialize-incremental: exit %d: %s", r.code, r.stderr)
 	}
-	v = summaryOf(t, r.stdout)["views"].([]any)[0].(map[string]any)
+	sum := summaryOf(t, r.stdout)
+	v = sum["views"].([]any)[0].(map[string]any)
 	if v["rows_scanned"] != float64(50) || v["written"] != float64(0) || v["skipped_older"] != float64(50) {
 		t.Errorf("rerun result = %v", v)
+	}
+	if sum["command"] != "materialize-incremental" || !strings.Contains(r.stdout, `"command":"materialize-incremental","message_type":"status"`) {
+		t.Errorf("records name another command: %s", r.stdout)
 	}
 	// Text output for people.
 	r = run(t, dir, nil, "materialize-incremental", end)

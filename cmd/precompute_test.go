@@ -31,6 +31,11 @@ func TestMaterializeRebuildsVectorsAndPrecomputeRestoresThem(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "svc") || !strings.Contains(r.stdout, "precomputed vectors: 4 written for 4 entities") {
 		t.Fatalf("materialize: %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	// The same window again: every row is as old as the stored one, so no vector changes.
+	r = run(t, dir, nil, "materialize", mbase.Format(time.RFC3339), mbase.Add(2*time.Hour).Format(time.RFC3339))
+	if r.code != 0 || strings.Contains(r.stdout, "precomputed vectors") {
+		t.Errorf("a run that wrote nothing rebuilt vectors: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	ctx := context.Background()
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer func() { _ = rc.Close() }()

@@ -38,7 +38,7 @@ func (e *Env) liveLine(label string, describe func() string) *liveLine {
 			case <-l.done:
 				return
 			case <-t.C:
-				l.bar.Describe(describe())
+				l.bar.Describe(fitWidth(describe(), e.IO.ErrWidth))
 				_ = l.bar.Add(0)
 			}
 		}
@@ -88,4 +88,23 @@ func (e *Env) stepLine(label string) (set func(string), stop func()) {
 	step.Store(label)
 	l := e.liveLine(label, func() string { return step.Load().(string) })
 	return func(s string) { step.Store(s) }, l.stop
+}
+
+// liveLineRoom is what the spinner and the elapsed time take beside the description.
+const liveLineRoom = 24
+
+// fitWidth cuts s so that the live line fits the terminal (it would wrap and
+// repeat itself on every redraw otherwise).
+func fitWidth(s string, width func() int) string {
+	if width == nil {
+		return s
+	}
+	w := width() - liveLineRoom
+	if w <= 0 {
+		return s
+	}
+	if r := []rune(s); len(r) > w {
+		return string(r[:max(w-1, 0)]) + "…"
+	}
+	return s
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +133,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		})
 	}
 	_ = g.Wait()
+	slices.SortFunc(sum.Views, func(a, b ViewResult) int { return strings.Compare(a.View, b.View) })
 	var vecErr error
 	if ctx.Err() == nil {
 		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)

@@ -51,7 +51,7 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		if err != nil {
 			return err
 		}
-		if w.Tracker != nil {
+		if w.Tracker != nil && st.Written > 0 { // a chunk whose rows were all older changed no vector
 			w.Tracker.Add(fv.Name, rows)
 		}
 		return nil

@@ -44,7 +44,7 @@ jar=$cache/iceberg-rest-fixture-$rest_version.jar
 if [ ! -s "$jar" ]; then
   echo "test-deps: fetching the Iceberg REST catalog server $rest_version from Maven Central" >&2
   m2=$cache/m2
-  mvn -q -B -Dmaven.repo.local="$m2" dependency:get -Dtransitive=false \
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$m2" dependency:get -Dtransitive=false \
     -Dartifact=org.apache.iceberg:iceberg-open-api:$rest_version
   mv "$m2/org/apache/iceberg/iceberg-open-api/$rest_version/iceberg-open-api-$rest_version.jar" "$jar"
 fi
