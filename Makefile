@@ -7,13 +7,17 @@ DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: help build test test-short lint fmt vet tidy proto ci clean demo bench-e2e
+.PHONY: help build install test test-short lint fmt vet tidy proto ci clean demo bench-e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## build bin/feast-go (static, CGO_ENABLED=0)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feast-go
+
+install: ## install feast-go into $(go env GOPATH)/bin (put that folder on your PATH)
+	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/feast-go
+	@echo "installed $$($(GO) env GOPATH)/bin/feast-go"
 
 demo: ## the README quickstart: demo repository, apply, materialize into SQLite, read back
 	bash scripts/demo.sh

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/feast-go/feast-go/ingest"
 	"github.com/feast-go/feast-go/onlinestore"
@@ -175,38 +174,9 @@ func service(objs *registry.Objects, o Options) (*registry.FeatureService, error
 		}
 		return fs, nil
 	}
-	svc := &registry.FeatureService{Name: "(--features)"}
-	for _, ref := range o.Features {
-		view, feat, ok := strings.Cut(ref, ":")
-		if !ok {
-			return nil, requestErr("--features %q: expected VIEW:FEATURE", ref)
-		}
-		fv, err := objs.FeatureView(view)
-		if err != nil {
-			return nil, requestErr("--features %q: %w", ref, err)
-		}
-		f, ok := fv.Feature(feat)
-		if !ok {
-			return nil, requestErr("--features %q: feature view %q has no feature %q", ref, view, feat)
-		}
-		var p *registry.Projection
-		for i := range svc.Projections {
-			if svc.Projections[i].View == view {
-				p = &svc.Projections[i]
-			}
-		}
-		if p == nil {
-			svc.Projections = append(svc.Projections, registry.Projection{View: view})
-			p = &svc.Projections[len(svc.Projections)-1]
-		}
-		p.Features = append(p.Features, f)
-	}
-	first, _ := objs.FeatureView(svc.Projections[0].View)
-	for _, p := range svc.Projections[1:] {
-		fv, _ := objs.FeatureView(p.View)
-		if strings.Join(first.JoinKeys(), ",") != strings.Join(fv.JoinKeys(), ",") {
-			return nil, requestErr("--features: views %q and %q have different join keys", first.Name, fv.Name)
-		}
+	svc, err := serving.AdHocService(objs, o.Features)
+	if err != nil {
+		return nil, requestErr("--features: %w", err)
 	}
 	return svc, nil
 }

@@ -211,6 +211,12 @@ func TestVersion(t *testing.T) {
 	if b.Version != "v0.1.0" || b.Commit != "deadbeef" || b.Date != "unknown" {
 		t.Errorf("build info fallback = %+v", b)
 	}
+	b = resolveBuild(BuildInfo{}, func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "deadbeef"}, {Key: "vcs.time", Value: "2026-12-01T00:00:00Z"}}}, true
+	})
+	if b.Version != "dev" || b.Commit != "deadbeef" || b.Date != "2026-12-01T00:00:00Z" {
+		t.Errorf("a go build of a checkout = %+v", b)
+	}
 }
 
 // Every error under --json is one error record on stdout, usage errors

@@ -17,6 +17,7 @@ import (
 // GetOptions are get's options.
 type GetOptions struct {
 	Service   string   `opt:"feature-service"`
+	Features  []string `opt:"features"`
 	Entities  []string `opt:"entity"` // join_key=value, one entity per flag (composite keys: k1=v1,k2=v2)
 	FullNames bool     `opt:"full-feature-names"`
 }
@@ -24,35 +25,43 @@ type GetOptions struct {
 func newGetCmd(e *Env) *cobra.Command {
 	opts := &GetOptions{}
 	c := &cobra.Command{
-		Use:   "get --feature-service NAME --entity KEY=VALUE [--entity ...]",
+		Use:   "get --feature-service NAME | --features VIEW:FEATURE,... --entity KEY=VALUE [--entity ...]",
 		Short: "Read a feature service's online features for some entities",
 		Long: `get reads a feature service's features from the online store, as a model would: through its
 precomputed vectors when the service has precompute_online (strictly: a missing or stale vector
-is an error), otherwise view by view. Entities are join_key=value; composite keys join with ','.
+is an error), otherwise view by view; --features reads single features view by view. Entities
+are join_key=value; composite keys join with ','.
 
 EXIT STATUS
   0 ok · 1 error · 2 usage error`,
 		Example: `  feast-go get --feature-service driver_activity --entity driver_id=1001 --entity driver_id=1002
-  feast-go get --feature-service customer_view --entity customer_id=c001 --json`,
+  feast-go get --feature-service customer_view --entity customer_id=c001 --json
+  feast-go get --features driver_live:conv_rate --entity driver_id=1001`,
 		Args:        noArgs,
 		Annotations: map[string]string{needsRepo: "true"},
 		RunE:        command(e, opts, nil, runGet),
 	}
 	c.Flags().String("feature-service", "", "feature service `name`")
+	c.Flags().StringSlice("features", nil, "features to read instead of a service (`view:feature,...`)")
 	c.Flags().StringArray("entity", nil, "an entity as `join_key=value` (repeatable)")
 	c.Flags().Bool("full-feature-names", true, "name features view__feature")
 	return c
 }
 
 func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
-	if opts.Service == "" || len(opts.Entities) == 0 {
-		return usageErrorf("--feature-service and at least one --entity are required")
+	if (opts.Service == "") == (len(opts.Features) == 0) || len(opts.Entities) == 0 {
+		return usageErrorf("give --feature-service NAME or --features VIEW:FEATURE,..., and at least one --entity")
 	}
 	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
-	svc, err := repo.Objects.FeatureService(opts.Service)
+	var svc *registry.FeatureService
+	if opts.Service != "" {
+		svc, err = repo.Objects.FeatureService(opts.Service)
+	} else if svc, err = serving.AdHocService(repo.Objects, opts.Features); err != nil {
+		err = fmt.Errorf("--features: %w", err)
+	}
 	if err != nil {
 		return usageError{err}
 	}

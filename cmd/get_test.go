@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/feast-go/feast-go/internal/golden"
@@ -63,4 +64,18 @@ func TestGetOutputGolden(t *testing.T) {
 		t.Fatalf("get --json: %d %s", r.code, r.stderr)
 	}
 	golden.Assert(t, "get_json", []byte(r.stdout))
+}
+
+// --features reads single features, view by view.
+func TestGetFeatures(t *testing.T) {
+	dir := profileRepo(t)
+	r := run(t, dir, nil, "get", "--features", "customer_profile:tier,customer_profile:tags", "--entity", "customer_id=c1", "--full-feature-names=false")
+	want := "customer_id=c1\n  tier                                 gold                     PRESENT\n  tags                                 [\"vip\", \"early bird\"]    PRESENT\n"
+	if r.code != 0 || r.stdout != want {
+		t.Errorf("get --features: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, dir, nil, "get", "--features", "customer_profile:nope", "--entity", "customer_id=c1")
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `--features: "customer_profile:nope": feature view "customer_profile" has no feature "nope"`) {
+		t.Errorf("unknown feature: %d %q", r.code, r.stderr)
+	}
 }

@@ -104,6 +104,7 @@ func TestEveryOptionObeysPrecedence(t *testing.T) {
 		{push, "parallel", "5", "6", "7", "5", "6", "7", "2"},
 		{[]string{"precompute"}, "since", "-1h", "-2h", "-3h", "-1h", "-2h", "-3h", ""},
 		{[]string{"get"}, "feature-service", "a", "b", "c", "a", "b", "c", ""},
+		{[]string{"get"}, "features", "v:a", "v:b", "v:c", "[v:a]", "[v:b]", "[v:c]", "[]"},
 		{[]string{"get"}, "entity", "id=1", "id=2", "id=3", "[id=1]", "[id=2]", "[id=3]", "[]"},
 		{[]string{"get"}, "full-feature-names", "false", "true", "false", "false", "true", "false", "true"},
 		{[]string{"apply"}, "definitions", "a.yaml", "b.yaml", "c.yaml", "[a.yaml]", "[b.yaml]", "[c.yaml]", "[]"},

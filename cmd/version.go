@@ -27,7 +27,7 @@ func newVersionCmd(e *Env) *cobra.Command {
 // so `go install` builds still report a version.
 func resolveBuild(b BuildInfo, read func() (*debug.BuildInfo, bool)) BuildInfo {
 	if info, ok := read(); ok {
-		if b.Version == "" && info.Main.Version != "" {
+		if b.Version == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			b.Version = info.Main.Version
 		}
 		for _, s := range info.Settings {
@@ -39,7 +39,10 @@ func resolveBuild(b BuildInfo, read func() (*debug.BuildInfo, bool)) BuildInfo {
 			}
 		}
 	}
-	for _, f := range []*string{&b.Version, &b.Commit, &b.Date} {
+	if b.Version == "" { // a plain `go build` of a checkout
+		b.Version = "dev"
+	}
+	for _, f := range []*string{&b.Commit, &b.Date} {
 		if *f == "" {
 			*f = "unknown"
 		}

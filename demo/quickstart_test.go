@@ -40,7 +40,7 @@ func TestREADMEQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", first, err, out)
 	}
-	for _, want := range []string{"Applied.", "precomputed vectors: 200 written", "driver_live                           1          1         0  ok", "driver_id=1001", "driver_hourly_stats__conv_rate", "driver_profile__rating", "PRESENT"} {
+	for _, want := range []string{"Applied.", "precomputed vectors: 200 written", "driver_live                           1          1         0  ok", "driver_id=1001", "driver_hourly_stats__conv_rate", "driver_profile__rating", "PRESENT", "driver_live__conv_rate               0.99                     PRESENT"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("quickstart output lacks %q:\n%s", want, out)
 		}

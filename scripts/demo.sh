@@ -6,7 +6,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-${FEAST_GO_DEMO_DIR:-$root/bin/demo}}
-(cd "$root" && CGO_ENABLED=0 go build -o bin/feast-go ./cmd/feast-go)
+version=$(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev)
+(cd "$root" && CGO_ENABLED=0 go build -ldflags "-X main.version=$version" -o bin/feast-go ./cmd/feast-go)
 fg=$root/bin/feast-go
 "$fg" init "$dir" --force
 cd "$dir"
@@ -15,3 +16,6 @@ cd "$dir"
 printf 'driver_id,conv_rate,event_timestamp\n1001,0.99,%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" |
   "$fg" push driver_stats_push --input - --format csv
 "$fg" get --feature-service driver_activity --entity driver_id=1001 --entity driver_id=1002
+# The pushed row, read back from the view it landed in:
+"$fg" get --features driver_live:conv_rate --entity driver_id=1001
+echo "The binary is $fg; \`make install\` puts feast-go on your PATH (in \$(go env GOPATH)/bin)."
