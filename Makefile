@@ -32,7 +32,7 @@ test-short: ## unit tests only, no servers, no Feast
 	$(GO) test -short ./...
 
 lint: vet ## go vet plus golangci-lint when installed
-	@lint=$$(command -v golangci-lint || echo $(HOME)/.cache/feast-go/bin/golangci-lint); if [ -x "$$lint" ]; then "$$lint" run ./...; else echo "golangci-lint not installed (bash scripts/test-deps.sh builds it); ran go vet only"; fi
+	@lint=$$(command -v golangci-lint || echo $(HOME)/.cache/feast-go/bin/golangci-lint); if [ -x "$$lint" ]; then "$$lint" run ./...; else echo "golangci-lint not installed (bash scripts/lint-deps.sh builds it); ran go vet only"; fi
 
 vet:
 	$(GO) vet ./...

@@ -5,7 +5,6 @@
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
 # - PostgreSQL and Redis (Debian packages postgresql, redis-server, redis-tools); the tests
 #   start their own servers on free loopback ports.
-# - golangci-lint (pinned) under ~/.cache/feast-go/bin, for .ci/run's lint step.
 # Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,11 +15,17 @@ stamp=$(sha256sum "$req" | cut -c1-16)
 
 mkdir -p "$cache"
 
+# Prerequisites that are toolchains, not packages this script installs.
+for tool in go python3 java mvn; do
+  command -v "$tool" >/dev/null || { echo "test-deps: $tool is required (Go 1.26, Python 3.11 with venv, Java 17, Maven)" >&2; exit 1; }
+done
+
 # System packages the tests start themselves (no service is left running).
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v redis-cli >/dev/null || need+=(redis-tools)
+command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "test-deps: please install: ${need[*]} (apt-get install ${need[*]})" >&2; exit 1
@@ -49,11 +54,4 @@ if [ ! -s "$jar" ]; then
   mv "$m2/org/apache/iceberg/iceberg-open-api/$rest_version/iceberg-open-api-$rest_version.jar" "$jar"
 fi
 unzip -p "$jar" META-INF/MANIFEST.MF | grep -q 'Main-Class: org.apache.iceberg.rest.RESTCatalogServer'
-command -v java >/dev/null || { echo "test-deps: java is required for the REST catalog tests" >&2; exit 1; }
 echo "test-deps: Iceberg REST catalog server at $jar" >&2
-
-lint_version=v2.15.0
-if [ "$("$cache/bin/golangci-lint" version 2>/dev/null | awk '{print "v"$4}')" != "$lint_version" ]; then
-  echo "test-deps: building golangci-lint $lint_version (a few minutes the first time)" >&2
-  GOBIN="$cache/bin" GOFLAGS= go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$lint_version"
-fi
