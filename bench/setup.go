@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 
@@ -30,12 +29,19 @@ type Options struct {
 	Config Config
 }
 
-// ErrRequest is a bench that cannot run as asked (unknown service or
+// OptionError is an option a bench cannot run with (an unknown service or
 // feature, a path the service lacks, an entity file of unknown format).
-var ErrRequest = errors.New("bad bench request")
+// Option is its name as the command line spells it, without dashes.
+type OptionError struct {
+	Option string
+	Err    error
+}
 
-func requestErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %w", ErrRequest, fmt.Errorf(format, args...))
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
+func optionErr(option, format string, args ...any) error {
+	return &OptionError{Option: option, Err: fmt.Errorf(format, args...)}
 }
 
 // Run sets up a bench on repo (the service, its entities, its paths),
@@ -80,7 +86,7 @@ func Run(ctx context.Context, repo *registry.Repo, o Options, log func(string)) 
 		h := o.HTTP
 		h.URL = target
 		if client, err = remote.New(h); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrRequest, err)
+			return nil, &OptionError{Option: "target", Err: err}
 		}
 		defer client.Close()
 		keepAlive := !h.NoKeepAlive
@@ -135,7 +141,7 @@ func loadEntities(ctx context.Context, o Options, cfg *registry.Config, store on
 	} else {
 		scanner, ok := store.(onlinestore.KeyScanner)
 		if !ok {
-			return nil, requestErr("the %s online store cannot list entities; give an entities file", cfg.OnlineStore.Type)
+			return nil, optionErr("entities", "the %s online store cannot list entities; give an entities file", cfg.OnlineStore.Type)
 		}
 		ents, err = SampleEntities(ctx, scanner, onlinestore.ViewOf(primary), o.Sample)
 		rep.Source = cfg.OnlineStore.Type + " online store"
@@ -144,7 +150,7 @@ func loadEntities(ctx context.Context, o Options, cfg *registry.Config, store on
 		return nil, err
 	}
 	if len(ents) == 0 {
-		return nil, fmt.Errorf("no entities found for feature view %q in the %s: materialize or push rows first, or give --entities FILE", primary.Name, rep.Source)
+		return nil, fmt.Errorf("no entities found for feature view %q in the %s: materialize or push rows first, or give an entities file", primary.Name, rep.Source)
 	}
 	rep.Entities = len(ents)
 	return ents, nil
@@ -165,18 +171,18 @@ func writePlot(path, title string, lat []Latency) error {
 // service is the named service, or an ad-hoc one for Features.
 func service(objs *registry.Objects, o Options) (*registry.FeatureService, error) {
 	if (o.Service == "") == (len(o.Features) == 0) {
-		return nil, requestErr("give --feature-service NAME or --features VIEW:FEATURE,... (one of them)")
+		return nil, optionErr("feature-service", "give a feature service or features (one of them)")
 	}
 	if o.Service != "" {
 		fs, err := objs.FeatureService(o.Service)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrRequest, err)
+			return nil, &OptionError{Option: "feature-service", Err: err}
 		}
 		return fs, nil
 	}
 	svc, err := serving.AdHocService(objs, o.Features)
 	if err != nil {
-		return nil, requestErr("--features: %w", err)
+		return nil, &OptionError{Option: "features", Err: err}
 	}
 	return svc, nil
 }
@@ -195,10 +201,10 @@ func choosePaths(svc *registry.FeatureService, asked []string) ([]string, error)
 		case Regular:
 		case Precomputed:
 			if !svc.PrecomputeOnline {
-				return nil, requestErr("--paths precomputed: feature service %q does not precompute (precompute_online: false), so it has no vectors", svc.Name)
+				return nil, optionErr("paths", "precomputed: feature service %q does not precompute (precompute_online: false), so it has no vectors", svc.Name)
 			}
 		default:
-			return nil, requestErr("--paths %q: expected regular or precomputed", p)
+			return nil, optionErr("paths", "%q: expected regular or precomputed", p)
 		}
 		out = append(out, p)
 	}
@@ -208,11 +214,11 @@ func choosePaths(svc *registry.FeatureService, asked []string) ([]string, error)
 func entitiesFile(path string, fv *registry.FeatureView, version int) ([]Entity, error) {
 	format, err := ingest.DetectFormat(path, "")
 	if err != nil {
-		return nil, requestErr("--entities: %w", err)
+		return nil, &OptionError{Option: "entities", Err: err}
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("--entities: %w", err)
+		return nil, fmt.Errorf("entities file: %w", err)
 	}
 	defer func() { _ = f.Close() }()
 	keys, err := serving.ReadEntityKeys(f, format, path, fv, version)

@@ -91,6 +91,9 @@ still sampled from the configured online store unless --entities is given.`,
 }
 
 func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
+	if (o.Service == "") == (len(o.Features) == 0) {
+		return usageErrorf("give --feature-service NAME or --features VIEW:FEATURE,... (one of them)")
+	}
 	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
@@ -109,9 +112,10 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 			Duration: dur, ThroughputBatch: o.TPBatch, CheckSample: o.CheckSample, Seed: o.Seed},
 	}, set)
 	stop()
+	var oe *bench.OptionError
 	switch {
-	case errors.Is(err, bench.ErrRequest):
-		return usageError{err}
+	case errors.As(err, &oe):
+		return usageErrorf("--%s: %w", oe.Option, oe.Err)
 	case errors.Is(err, context.Canceled) && rep != nil && len(rep.Latency) > 0:
 		// Interrupted: what was measured is still worth printing.
 		return cmp.Or(e.printBench(rep), err)
