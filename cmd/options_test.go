@@ -54,7 +54,7 @@ func loaded(t *testing.T, env, file map[string]string, args ...string) (any, Glo
 		got = opts
 		return nil
 	}
-	root.SetArgs(args)
+	root.SetArgs(protectRelativeTimes(args)) // as Main does
 	code := e.exit(root.ExecuteContext(context.Background()))
 	return got, e.Global, result{code, out.String(), errOut.String()}
 }

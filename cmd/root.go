@@ -229,6 +229,7 @@ func newLogger(w interface{ Write([]byte) (int, error) }, level, format string, 
 // cancelled on Ctrl-C or SIGTERM by the caller.
 func Main(ctx context.Context, args []string, d *Deps) int {
 	root, e := NewRootCmd(d)
+	args = protectRelativeTimes(args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"regexp"
 	"fmt"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	if s == "now" {
 		return now.UTC(), nil
 	}
+	s = strings.TrimPrefix(s, "now") // "now-2d" is "-2d"
 	if strings.HasPrefix(s, "-") {
 		d, err := parseAgo(s[1:])
 		if err != nil {
@@ -43,4 +45,26 @@ func parseAgo(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("bad duration")
 	}
 	return d, nil
+}
+
+// relativeTime is a time written as now minus a duration: -2d, -1.5h, -30m.
+var relativeTime = regexp.MustCompile(`^-[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h|d)$`)
+
+// protectRelativeTimes rewrites "-2d" as "now-2d" so that the flag parser
+// does not take a relative time for a shorthand flag ("unknown shorthand flag
+// '2'"): `materialize -2d now` works as its help says. Everything after
+// "--" is left alone.
+func protectRelativeTimes(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "--" {
+			copy(out[i:], args[i:])
+			break
+		}
+		if relativeTime.MatchString(a) {
+			a = "now" + a
+		}
+		out[i] = a
+	}
+	return out
 }
