@@ -10,7 +10,6 @@ import (
 
 	"github.com/feast-go/feast-go/onlinestore/open"
 	"github.com/feast-go/feast-go/precompute"
-	"github.com/feast-go/feast-go/registry"
 	"github.com/spf13/cobra"
 )
 
@@ -42,29 +41,6 @@ EXIT STATUS
 	return c
 }
 
-// precomputeServices picks the services: the named ones (even without the
-// flag, as Feast's precompute_feature_service), else all with precompute_online.
-func precomputeServices(objs *registry.Objects, names []string) ([]*registry.FeatureService, error) {
-	if len(names) == 0 {
-		var out []*registry.FeatureService
-		for _, fs := range objs.FeatureServices {
-			if fs.PrecomputeOnline {
-				out = append(out, fs)
-			}
-		}
-		return out, nil
-	}
-	var out []*registry.FeatureService
-	for _, n := range names {
-		fs, err := objs.FeatureService(n)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		out = append(out, fs)
-	}
-	return out, nil
-}
-
 func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 	var since time.Time
 	if opts.Since != "" {
@@ -77,9 +53,9 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 	if err != nil {
 		return err
 	}
-	services, err := precomputeServices(repo.Objects, opts.Services)
+	services, err := precompute.Services(repo.Objects, opts.Services)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if len(services) == 0 {
 		return fmt.Errorf("project %q has no feature service with precompute_online: true", repo.Config.Project)

@@ -2,12 +2,15 @@ package precompute
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/onlinestore/storetest"
 	pt "github.com/feast-go/feast-go/precompute/precomputetest"
+	"github.com/feast-go/feast-go/registry"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -43,5 +46,31 @@ func TestSinceSkipsOldEntities(t *testing.T) {
 	st, err := b.Rebuild(context.Background(), o.FeatureServices[0], [][]byte{pt.Key(t, 1), pt.Key(t, 2)}, pt.Now.Add(-time.Hour))
 	if err != nil || st.Written != 1 || st.Skipped != 1 {
 		t.Errorf("since: %+v %v", st, err)
+	}
+}
+
+func TestServices(t *testing.T) {
+	o := pt.FiveViews()
+	plain := &registry.FeatureService{Name: "plain", Projections: o.FeatureServices[0].Projections}
+	o.FeatureServices = append(o.FeatureServices, plain)
+	tests := []struct {
+		names []string
+		want  string
+		err   error
+	}{
+		{nil, "[svc]", nil},
+		{[]string{"svc"}, "[svc]", nil},
+		{[]string{"plain"}, "", ErrNotPrecomputed},
+		{[]string{"nope"}, "", registry.ErrNotFound},
+	}
+	for _, tt := range tests {
+		got, err := Services(o, tt.names)
+		var names []string
+		for _, fs := range got {
+			names = append(names, fs.Name)
+		}
+		if !errors.Is(err, tt.err) || (tt.err == nil && fmt.Sprint(names) != tt.want) {
+			t.Errorf("Services(%v) = %v, %v; want %s, %v", tt.names, names, err, tt.want, tt.err)
+		}
 	}
 }

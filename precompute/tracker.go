@@ -2,6 +2,8 @@ package precompute
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -76,6 +78,35 @@ func (t *Tracker) Rebuild(ctx context.Context, store onlinestore.Store, now func
 		if err != nil {
 			return out, err
 		}
+	}
+	return out, nil
+}
+
+// ErrNotPrecomputed is a service without precompute_online: nothing would
+// refresh vectors written for it, and readers do not look for them.
+var ErrNotPrecomputed = errors.New("does not precompute (precompute_online: false)")
+
+// Services picks the services to rebuild: the named ones, each of which must
+// precompute, or every service with precompute_online when none is named.
+func Services(objs *registry.Objects, names []string) ([]*registry.FeatureService, error) {
+	var out []*registry.FeatureService
+	if len(names) == 0 {
+		for _, fs := range objs.FeatureServices {
+			if fs.PrecomputeOnline {
+				out = append(out, fs)
+			}
+		}
+		return out, nil
+	}
+	for _, n := range names {
+		fs, err := objs.FeatureService(n)
+		if err != nil {
+			return nil, err
+		}
+		if !fs.PrecomputeOnline {
+			return nil, fmt.Errorf("feature service %q %w: nothing would keep its vectors fresh; set precompute_online: true and apply first", n, ErrNotPrecomputed)
+		}
+		out = append(out, fs)
 	}
 	return out, nil
 }
