@@ -13,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/iceberg-go/table"
+	"github.com/feast-go/feast-go/internal/icebergtest"
 	"github.com/feast-go/feast-go/internal/testenv"
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -299,5 +301,46 @@ func TestPushUsageErrors(t *testing.T) {
 		if r.stdout != "" {
 			t.Errorf("%v: a failed push printed %q", tc.args, r.stdout)
 		}
+	}
+}
+
+// An offline push must carry every column of the table: a missing one would
+// be appended as null and become the newest value at the next
+// materialization. It is refused, by name, and nothing is written.
+func TestPushOfflineNeedsEveryTableColumn(t *testing.T) {
+	dir := profileRepo(t)
+	c := icebergtest.NewCatalog(t, filepath.Join(dir, "data"), "local")
+	sc := arrow.NewSchema([]arrow.Field{
+		{Name: "customer_id", Type: arrow.BinaryTypes.String},
+		{Name: "age", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+		{Name: "score", Type: arrow.PrimitiveTypes.Float32, Nullable: true},
+		{Name: "tier", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "tags", Type: arrow.ListOf(arrow.BinaryTypes.String), Nullable: true},
+		{Name: "visits", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+		{Name: "region", Type: arrow.BinaryTypes.String, Nullable: true}, // read by no view of this push source
+		{Name: "event_timestamp", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+	}, nil)
+	c.Table(t, "shop", "profiles", sc, "", nil)
+	snapshots := func() int {
+		tbl, err := c.Cat.LoadTable(context.Background(), table.Identifier{"shop", "profiles"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(tbl.Metadata().Snapshots())
+	}
+	row := `{"customer_id": "c9", "age": 3, "score": 1, "tier": "x", "tags": [], "visits": [], "event_timestamp": "2026-11-01T11:00:00Z"}` + "\n"
+	r := runStdin(t, dir, nil, row, "push", "profile_push", "-i", "-", "--format", "jsonl", "--to", "offline")
+	if r.code != ExitError || !strings.Contains(r.stderr, `missing column: "region" (column of shop.profiles; an offline push carries every column of the table)`) {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := snapshots(); n != 0 {
+		t.Errorf("the refused push left %d snapshots", n)
+	}
+	row = strings.Replace(row, `"visits": []`, `"visits": [], "region": "eu"`, 1)
+	if r := runStdin(t, dir, nil, row, "push", "profile_push", "-i", "-", "--format", "jsonl", "--to", "offline"); r.code != 0 {
+		t.Errorf("a push with every column: exit %d %s", r.code, r.stderr)
+	}
+	if n := snapshots(); n != 1 {
+		t.Errorf("%d snapshots after the push with every column, want 1", n)
 	}
 }

@@ -1,8 +1,8 @@
 package cmd
 
 import (
-	"regexp"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )

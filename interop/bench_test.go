@@ -78,7 +78,7 @@ func getValues(t *testing.T, out string) map[string]string {
 	vals := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var rec struct {
-			Entity   string                       `json:"entity"`
+			Entity   string                    `json:"entity"`
 			Features map[string]map[string]any `json:"features"`
 		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {

@@ -82,10 +82,14 @@ func orNone(names []string) string {
 func pushColumns(views []*registry.FeatureView, tbl *catalog.SourceTable) ([]ingest.Column, error) {
 	var cols []ingest.Column
 	at := map[string]int{}
-	if tbl != nil { // the table's columns, in its order, with its types
+	if tbl != nil {
+		// The table's columns, in its order, with its types, every one of them
+		// required: a row appended without a column would hold null there, and
+		// the next materialization would take that null as the newest value of
+		// a feature the push never carried (Feast refuses such a push too).
 		for _, f := range tbl.Arrow.Fields() {
 			at[f.Name] = len(cols)
-			cols = append(cols, ingest.Column{Name: f.Name, Type: f.Type, NotNull: !f.Nullable, Required: !f.Nullable})
+			cols = append(cols, ingest.Column{Name: f.Name, Type: f.Type, NotNull: !f.Nullable, Required: true})
 		}
 	}
 	need := func(name string, vt registry.ValueType, notNull, required bool, role string) error {
@@ -126,6 +130,11 @@ func pushColumns(views []*registry.FeatureView, tbl *catalog.SourceTable) ([]ing
 			if err := need(c.Created, feastpb.ValueType_UNIX_TIMESTAMP, false, false, "created timestamp of "+fv.Name); err != nil {
 				return nil, err
 			}
+		}
+	}
+	for i := range cols {
+		if cols[i].Role == "" && tbl != nil {
+			cols[i].Role = "column of " + tbl.Name + "; an offline push carries every column of the table"
 		}
 	}
 	return cols, nil
