@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -11,9 +12,11 @@ import (
 )
 
 // DeleteView removes a view's rows as Feast does when the view is deleted:
-// SCAN the keys of its join keys in the project; a hash whose only `_ts:`
-// field is this view's is deleted, otherwise the view's fields are removed.
-// It returns how many hashes it touched.
+// SCAN the keys of its join keys in the project and remove the view's fields
+// from each hash, deleting a hash that no other view has fields in. Each key
+// is decided atomically inside Redis (delete_view.lua), so a concurrent write
+// to another view of the same entity is never lost. It returns how many
+// hashes held a row of the view.
 func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
 	tsField := onlinestore.TimestampField(v.Name)
 	fields := []string{tsField}
@@ -23,7 +26,7 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 	}
 	var touched atomic.Int64 // cluster masters are scanned concurrently
 	err := s.scan(ctx, s.keyPattern(v.JoinKeys), func(ctx context.Context, c goredis.UniversalClient, keys []string) error {
-		n, err := s.deleteFrom(ctx, c, keys, tsField, fields)
+		n, err := s.deleteFrom(ctx, c, keys, fields)
 		touched.Add(n)
 		return err
 	})
@@ -33,46 +36,38 @@ func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 	return touched.Load(), nil
 }
 
-func (s *Store) deleteFrom(ctx context.Context, c goredis.UniversalClient, keys []string, tsField string, fields []string) (int64, error) {
+//go:embed delete_view.lua
+var deleteViewLua string
+
+var deleteViewScript = goredis.NewScript(deleteViewLua)
+
+// deleteFrom removes the view's fields from each key, one script call per
+// key (each decides atomically; the calls of a page share a pipeline).
+func (s *Store) deleteFrom(ctx context.Context, c goredis.UniversalClient, keys []string, fields []string) (int64, error) {
 	if len(keys) == 0 {
 		return 0, nil
 	}
+	if err := deleteViewScript.Load(ctx, c).Err(); err != nil {
+		return 0, classify("redis delete", err)
+	}
+	args := make([]any, len(fields))
+	for i, f := range fields {
+		args[i] = f
+	}
 	pipe := c.Pipeline()
-	hk := make([]*goredis.StringSliceCmd, len(keys))
+	cmds := make([]*goredis.Cmd, len(keys))
 	for i, k := range keys {
-		hk[i] = pipe.HKeys(ctx, k)
+		cmds[i] = deleteViewScript.EvalSha(ctx, pipe, []string{k}, args...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, err
+		return 0, classify("redis delete", err)
 	}
-	pipe = c.Pipeline()
 	var n int64
-	for i, k := range keys {
-		mine, others := false, false
-		for _, f := range hk[i].Val() {
-			if strings.HasPrefix(f, "_ts:") {
-				if f == tsField {
-					mine = true
-				} else {
-					others = true
-				}
-			}
-		}
-		switch {
-		case !mine:
-			continue
-		case others:
-			pipe.HDel(ctx, k, fields...)
-		default:
-			pipe.Del(ctx, k)
-		}
-		n++
+	for _, c := range cmds {
+		v, _ := c.Int64()
+		n += v
 	}
-	if n == 0 {
-		return 0, nil
-	}
-	_, err := pipe.Exec(ctx)
-	return n, err
+	return n, nil
 }
 
 // globEscape quotes Redis glob metacharacters in raw key bytes (Feast does

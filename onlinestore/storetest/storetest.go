@@ -195,4 +195,58 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 			t.Error("entity 2 still has the deleted view")
 		}
 	})
+	t.Run("deleting a view loses no concurrent write to another", func(t *testing.T) { deleteRace(t, newStore(t, false), t0) })
+}
+
+// deleteRace removes view stats from entities that hold only it while
+// another writer gives every one of them a row of view profile: every profile
+// row must survive, and no stats row may.
+func deleteRace(t *testing.T, s onlinestore.Store, t0 time.Time) {
+	ctx := context.Background()
+	const n = 5000
+	var statsRows, profileRows []onlinestore.Row
+	for id := range int64(n) {
+		statsRows = append(statsRows, row(t, id, t0, "a", "b"))
+		profileRows = append(profileRows, row(t, id, t0, "p"))
+	}
+	if _, err := s.WriteView(ctx, stats, statsRows); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var writeErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for from := 0; from < n; from += 100 {
+			if _, err := s.WriteView(ctx, profile, profileRows[from:from+100]); err != nil {
+				writeErr = err
+				return
+			}
+		}
+	}()
+	_, delErr := s.DeleteView(ctx, stats)
+	wg.Wait()
+	if delErr != nil || writeErr != nil {
+		t.Fatalf("delete: %v; write: %v", delErr, writeErr)
+	}
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = key(t, int64(i))
+	}
+	got, err := s.ReadViews(ctx, keys, []onlinestore.View{stats, profile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, left := 0, 0
+	for _, r := range got {
+		if !r[1].Found {
+			lost++
+		}
+		if r[0].Found {
+			left++
+		}
+	}
+	if lost > 0 || left > 0 {
+		t.Errorf("%d of %d profile rows lost to the delete, %d stats rows left", lost, n, left)
+	}
 }
