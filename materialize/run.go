@@ -138,6 +138,9 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	if ctx.Err() == nil {
 		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
 	}
+	if lostErr := r.lostAfterRecording(ctx, sum); lostErr != nil && firstErr == nil {
+		firstErr = lostErr
+	}
 	sum.Seconds = r.Clock().Sub(began).Seconds()
 	var rows int64
 	for _, v := range sum.Views {
@@ -203,7 +206,11 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if err != nil {
 		return res, err
 	}
-	// Every write is acknowledged: only now may the watermark move.
+	// Every write is acknowledged, and the server still holds them (it did
+	// not restart without persistence meanwhile): only now may the watermark move.
+	if err := r.Store.Continuity(ctx); err != nil {
+		return res, fmt.Errorf("feature view %q: %w; its interval is not recorded", fv.Name, err)
+	}
 	err = r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
 		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.Clock())
 	})
@@ -212,6 +219,31 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	}
 	res.Recorded = true
 	return res, nil
+}
+
+// lostAfterRecording checks, at the end of the run, that the store still
+// holds what it acknowledged. A restart after some views recorded their
+// intervals cannot be caught before the record; the run then fails loudly,
+// naming those views and how to rewrite them, instead of exiting 0.
+func (r *Runner) lostAfterRecording(ctx context.Context, sum *Summary) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	err := r.Store.Continuity(ctx)
+	if err == nil {
+		return nil
+	}
+	var recorded []string
+	for i := range sum.Views {
+		if v := &sum.Views[i]; v.Recorded {
+			recorded = append(recorded, v.View)
+			v.Error = "its rows may be lost: the online store restarted after they were written"
+		}
+	}
+	if len(recorded) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w; rewrite the window of %s with `materialize START END --views ...`", err, strings.Join(recorded, ", "))
 }
 
 // Env is what a flow takes from its surroundings; the zero value is the

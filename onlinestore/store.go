@@ -54,8 +54,15 @@ type Store interface {
 	ReadViews(ctx context.Context, keys [][]byte, views []View) ([][]FeatureRow, error)
 	// DeleteView removes a view's fields from every entity of its join keys.
 	DeleteView(ctx context.Context, v View) (int64, error)
+	// Continuity reports ErrDataLost when writes acknowledged since the store
+	// was opened may be gone (a server restarted without persistence), so a
+	// flow does not record as written what is no longer there.
+	Continuity(ctx context.Context) error
 	Close() error
 }
+
+// ErrDataLost is a store that may have lost acknowledged writes.
+var ErrDataLost = errors.New("the online store may have lost acknowledged writes")
 
 // ErrConnection is a store that could not be reached or dropped the connection.
 var ErrConnection = errors.New("online store connection failed")

@@ -154,6 +154,17 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	// Pass 2: write online, refresh the vectors of what landed, then append offline.
 	tracker := precompute.NewTracker(r.Repo.Objects)
 	onlineErr := r.pushOnline(ctx, online, states, progs, sum, tracker)
+	if onlineErr == nil && len(online) > 0 {
+		// A server that restarted without persistence meanwhile lost the rows.
+		if err := r.Store.Continuity(ctx); err != nil {
+			onlineErr = err
+			for i := range sum.Views {
+				if sum.Views[i].Landed {
+					sum.Views[i].Landed, sum.Views[i].Error = false, err.Error()
+				}
+			}
+		}
+	}
 	var vecErr error
 	if sum.landed() && ctx.Err() == nil {
 		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)

@@ -219,6 +219,14 @@ func Postgres(t testing.TB) string {
 // arguments and returns its address.
 func redisServer(t testing.TB, extra ...string) string {
 	t.Helper()
+	addr, _ := redisRestartable(t, extra...)
+	return addr
+}
+
+// redisRestartable is redisServer with a restart: the server is killed and a
+// new, empty one (no persistence) starts on the same port.
+func redisRestartable(t testing.TB, extra ...string) (addr string, restart func()) {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		Missing(t, "redis-server (Debian package redis-server)")
@@ -226,25 +234,41 @@ func redisServer(t testing.TB, extra ...string) string {
 	port := FreePort(t)
 	dir := t.TempDir()
 	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
-	cmd := exec.Command(bin, args...)
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	var cmd *exec.Cmd
 	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			_ = c.Close()
-			return addr
+	start := func() {
+		cmd = exec.Command(bin, args...)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) {
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				_ = c.Close()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		out, _ := os.ReadFile(logf.Name())
+		t.Fatalf("redis-server did not listen on %s:\n%s", addr, out)
 	}
-	out, _ := os.ReadFile(logf.Name())
-	t.Fatalf("redis-server did not listen on %s:\n%s", addr, out)
-	return ""
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	start()
+	t.Cleanup(func() { stop(); _ = logf.Close() })
+	return addr, func() { stop(); start() }
+}
+
+// RedisRestartable starts a standalone redis-server without persistence and
+// returns its address and a function that restarts it empty, as a crash of a
+// server without persistence would.
+func RedisRestartable(t testing.TB) (string, func()) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("redis-server does not run with -short")
+	}
+	return redisRestartable(t)
 }
 
 // Redis starts a standalone redis-server for the test and returns host:port.

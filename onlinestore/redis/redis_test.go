@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -88,4 +89,23 @@ func TestConformanceSentinel(t *testing.T) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	})
+}
+
+// A server that restarts without persistence has lost what it acknowledged:
+// Continuity says so, naming the server.
+func TestContinuityNoticesARestart(t *testing.T) {
+	addr, restart := testenv.RedisRestartable(t)
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: addr}, Options{Project: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if err := s.Continuity(context.Background()); err != nil {
+		t.Fatalf("before a restart: %v", err)
+	}
+	restart()
+	err = s.Continuity(context.Background())
+	if !errors.Is(err, onlinestore.ErrDataLost) || !strings.Contains(err.Error(), addr) {
+		t.Errorf("after a restart: %v, want ErrDataLost naming %s", err, addr)
+	}
 }

@@ -51,8 +51,9 @@ type Options struct {
 
 // Store writes and reads Feast's Redis layout.
 type Store struct {
-	c    goredis.UniversalClient
-	opts Options
+	c       goredis.UniversalClient
+	opts    Options
+	started map[string]string // run_id per data node when opened (Continuity)
 }
 
 // Open connects to Redis as a feature_store.yaml's online_store describes it.
@@ -94,6 +95,10 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 		return nil, fmt.Errorf("redis at %s: %w: %v", strings.Join(co.Addrs, ","), onlinestore.ErrConnection, err)
 	}
 	s := &Store{c: c, opts: opts}
+	if s.started, err = s.runIDs(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
 	if !opts.SkipDedup {
 		if err := s.loadScript(ctx); err != nil {
 			_ = c.Close()

@@ -35,6 +35,9 @@ func (s *Store) WriteView(context.Context, onlinestore.View, []onlinestore.Row) 
 // DeleteView implements onlinestore.Store; the remote store refuses deletes.
 func (s *Store) DeleteView(context.Context, onlinestore.View) (int64, error) { return 0, ErrReadOnly }
 
+// Continuity is nil: the store is read-only.
+func (s *Store) Continuity(context.Context) error { return nil }
+
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }
 

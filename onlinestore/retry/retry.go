@@ -117,6 +117,8 @@ func (w *store) DeleteView(ctx context.Context, v onlinestore.View) (int64, erro
 	return n, err
 }
 
+func (w *store) Continuity(ctx context.Context) error { return w.s.Continuity(ctx) }
+
 func (w *store) Close() error { return w.s.Close() }
 
 // scanStore is a wrapped store that lists keys. A scan is not retried: it

@@ -262,6 +262,9 @@ func (s *Store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestor
 }
 
 // DeleteView drops the view's table, as Feast's update() does.
+// Continuity is nil: committed SQLite transactions are durable.
+func (s *Store) Continuity(context.Context) error { return nil }
+
 func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"context"
 	"strings"
 	"sync"
@@ -11,11 +12,16 @@ import (
 
 // Memory is an in-memory onlinestore.Store with the Redis store's semantics
 // (one hash per key, newer-wins unless Blind), for fast unit tests. FailAfter,
-// when positive, makes the FailAfter-th and later WriteView calls fail.
+// when positive, makes the FailAfter-th and later WriteView calls fail;
+// LostFrom, when positive, makes the LostFrom-th and later Continuity calls
+// report lost writes (a server restart).
 type Memory struct {
 	Blind     bool
 	FailAfter int
 	Err       error
+	LostFrom  int
+
+	checks int
 
 	mu     sync.Mutex
 	writes int
@@ -110,3 +116,14 @@ func (m *Memory) DeleteView(_ context.Context, v onlinestore.View) (int64, error
 
 // Close implements onlinestore.Store.
 func (m *Memory) Close() error { return nil }
+
+// Continuity reports lost writes from the LostFrom-th call on.
+func (m *Memory) Continuity(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.checks++
+	if m.LostFrom > 0 && m.checks >= m.LostFrom {
+		return fmt.Errorf("memory store: %w (a simulated restart)", onlinestore.ErrDataLost)
+	}
+	return nil
+}
