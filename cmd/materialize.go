@@ -176,6 +176,11 @@ func (r materializeReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%-28s %-41s %12d %10d %10d %9d %8.2f  %s\n", v.View,
 			v.Start.Format(time.RFC3339)+" .. "+v.End.Format(time.RFC3339), v.RowsScanned, v.Entities, v.Written, v.SkippedOlder, v.Seconds, status)
 	}
+	for _, v := range sum.Views {
+		if v.OutOfRange > 0 {
+			fmt.Fprintf(&b, "%-28s %s skipped: event or created time out of range (1677-09-21 to 2262-04-11)\n", v.View, plural(v.OutOfRange, "row"))
+		}
+	}
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}

@@ -138,7 +138,11 @@ func (c *converter) floats(bits int, add func(float64)) {
 	c.expected = "a number"
 	c.text = func(s string) error {
 		v, err := strconv.ParseFloat(s, bits)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
+		switch {
+		case err == nil, errors.Is(err, strconv.ErrRange) && !math.IsInf(v, 0): // too small: rounds to 0
+		case errors.Is(err, strconv.ErrRange):
+			return fmt.Errorf("out of range for a %d-bit float", bits)
+		default:
 			return errors.New("not a number")
 		}
 		add(v)
@@ -202,8 +206,34 @@ func ParseTime(s string) (time.Time, error) {
 	return time.Time{}, errors.New("not a time")
 }
 
+// MinTime and MaxTime bound the times feast-go accepts: those whose
+// nanoseconds since 1970 fit an int64, as the online store's newer-wins
+// comparison keeps them.
+var (
+	MinTime = time.Unix(0, math.MinInt64).UTC()
+	MaxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+var errTimeRange = fmt.Errorf("out of range (times must fall between %s and %s)", MinTime.Format("2006-01-02"), MaxTime.Format("2006-01-02"))
+
+// inRange refuses times the online store could not compare.
+func inRange(t time.Time) error {
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return errTimeRange
+	}
+	return nil
+}
+
 func (c *converter) times(add func(time.Time) error) {
 	c.expected = "a time (RFC 3339, e.g. 2026-11-23T10:00:00Z; no zone = UTC) or epoch seconds"
+	add = func(add func(time.Time) error) func(time.Time) error {
+		return func(t time.Time) error {
+			if err := inRange(t); err != nil {
+				return err
+			}
+			return add(t)
+		}
+	}(add)
 	c.text = func(s string) error {
 		t, err := ParseTime(s)
 		if err != nil {
@@ -211,7 +241,9 @@ func (c *converter) times(add func(time.Time) error) {
 			if ferr != nil {
 				return err
 			}
-			t = epoch(secs)
+			if t, err = epoch(secs); err != nil {
+				return err
+			}
 		}
 		return add(t)
 	}
@@ -228,15 +260,22 @@ func (c *converter) times(add func(time.Time) error) {
 			if err != nil {
 				return errors.New("not a number")
 			}
-			return add(epoch(secs))
+			t, err := epoch(secs)
+			if err != nil {
+				return err
+			}
+			return add(t)
 		}
 		return errWrongJSON
 	}
 }
 
-func epoch(secs float64) time.Time {
+func epoch(secs float64) (time.Time, error) {
+	if math.IsNaN(secs) || secs < float64(MinTime.Unix()) || secs > float64(MaxTime.Unix()) {
+		return time.Time{}, errTimeRange
+	}
 	whole, frac := math.Modf(secs)
-	return time.Unix(int64(whole), int64(math.Round(frac*1e9))).UTC()
+	return time.Unix(int64(whole), int64(math.Round(frac*1e9))).UTC(), nil
 }
 
 func (c *converter) list(start func(bool), elem *converter) {

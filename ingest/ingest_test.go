@@ -106,6 +106,15 @@ func TestReadBad(t *testing.T) {
 		want        []string // substrings of the error, in order
 	}{
 		{"missing column", "driver_id,tier,event_timestamp\n1,a,2026-11-23\n", CSV, []string{`in.csv: missing column: "conv_rate"`}},
+		{"times out of range", header + "1,0.5,a,1600-01-01T00:00:00Z\n2,0.5,a,2263-01-01\n3,0.5,a,1e12\n", CSV, []string{
+			"in.csv: 3 bad values in 3 rows:",
+			`line 2, column "event_timestamp": "1600-01-01T00:00:00Z": out of range (times must fall between 1677-09-21 and 2262-04-11)`,
+			`line 3, column "event_timestamp": "2263-01-01": out of range`, `line 4, column "event_timestamp": "1e12": out of range`}},
+		{"Float32 overflow", header + "1,1e39,a,2026-11-23\n2,-1e308,a,2026-11-23\n3,inf,a,2026-11-23\n4,1e-50,a,2026-11-23\n", CSV, []string{
+			"in.csv: 2 bad values in 2 rows:",
+			`line 2, column "conv_rate": "1e39": out of range for a 32-bit float`, `line 3, column "conv_rate": "-1e308": out of range for a 32-bit float`}},
+		{"JSON times out of range", `{"driver_id": 1, "conv_rate": 1, "tier": "a", "event_timestamp": 1e300}` + "\n", JSONL, []string{
+			`line 1, column "event_timestamp": "1e300": out of range`}},
 		{"duplicate header", "driver_id,driver_id\n", CSV, []string{`column "driver_id" appears twice`}},
 		{"bad values", header + "1,0.5,a,2026-11-23\nx,0.5,a,2026-11-23\n3,abc,a,yesterday\n9223372036854775808,1,a,2026-11-23\n,1,a,2026-11-23\n", CSV, []string{
 			"in.csv: 5 bad values in 4 rows:",

@@ -110,6 +110,16 @@ func (r *Reader) convertBatch(in arrow.RecordBatch, pos []int) (arrow.RecordBatc
 			return nil, fmt.Errorf("%s: column %q is %s: %w (expected %s)", r.name, c.Name, src.DataType(), err, describeType(c))
 		}
 		cols[i] = conv
+		if ts, ok := conv.(*array.Timestamp); ok {
+			unit := ts.DataType().(*arrow.TimestampType).Unit
+			for row := range int(n) {
+				if ts.IsValid(row) {
+					if err := inRange(ts.Value(row).ToTime(unit)); err != nil {
+						r.errs.add(&RowError{Row: r.rows + int64(row) + 1, Column: c.Name, Value: ts.Value(row).ToTime(unit).String(), Reason: err.Error(), Expected: c.Role})
+					}
+				}
+			}
+		}
 		if c.NotNull && conv.NullN() > 0 {
 			for row := range int(n) {
 				if conv.IsNull(row) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -42,6 +43,7 @@ type Latest struct {
 	vals     arena
 
 	scanned, nullKeys int64
+	outOfRange        int64 // rows whose event or created time has no int64 nanoseconds
 	keyBuf, valBuf    []byte
 }
 
@@ -116,6 +118,10 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 			continue
 		}
 		cr, _ := createdAt(i)
+		if !nanoTime(ev) || !cr.IsZero() && !nanoTime(cr) {
+			l.outOfRange++ // UnixNano would wrap around, and the row would win or lose at random
+			continue
+		}
 		event, created := ev.UnixNano(), cr.UnixNano()
 		if cr.IsZero() {
 			created = 0
@@ -269,3 +275,11 @@ func (b *blocks[T]) add(v T) {
 
 func (b *blocks[T]) at(i int32) *T { return &b.list[int(i)/blockLen][int(i)%blockLen] }
 func (b *blocks[T]) len() int      { return b.n }
+
+// nanoTime reports whether t's nanoseconds since 1970 fit an int64 (the years
+// 1677 to 2262), which the newer-wins comparison needs.
+func nanoTime(t time.Time) bool {
+	return !t.Before(minNano) && !t.After(maxNano)
+}
+
+var minNano, maxNano = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)

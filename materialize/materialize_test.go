@@ -140,6 +140,31 @@ func trips(t *testing.T, b []byte) int64 {
 	return v.GetInt64Val()
 }
 
+// Times whose nanoseconds do not fit an int64 would wrap around (1600 would
+// compare as 2184 and block every later update): such rows are skipped and
+// counted, the others land.
+func TestOutOfRangeTimesAreSkippedAndCounted(t *testing.T) {
+	old := time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)
+	rows := []srcRow{
+		{id: ptr[int64](1), conv: ptr[float32](0.1), trips: 1, ts: old, cr: base},
+		{id: ptr[int64](2), conv: ptr[float32](0.2), trips: 2, ts: base, cr: old},
+		{id: ptr[int64](3), conv: ptr[float32](0.3), trips: 3, ts: base, cr: base},
+	}
+	f := newFixture(t, rows, "0")
+	views, _, _ := SelectViews(f.objs, nil)
+	plan, _ := PlanWindow(views, time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC), base.Add(time.Hour))
+	sum, err := f.runner().Run(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sum.Views[0]; v.RowsScanned != 3 || v.OutOfRange != 2 || v.Written != 1 {
+		t.Errorf("result %+v, want 3 scanned, 2 out of range, 1 written", v)
+	}
+	if f.read(t, 1).Found || f.read(t, 2).Found || !f.read(t, 3).Found {
+		t.Error("an out-of-range row was written, or the good one was not")
+	}
+}
+
 func TestMaterializeLatestPerEntity(t *testing.T) {
 	h := func(n int) time.Time { return base.Add(time.Duration(n) * time.Hour) }
 	rows := []srcRow{

@@ -57,6 +57,7 @@ type ViewResult struct {
 	End          time.Time `json:"end"`
 	RowsScanned  int64     `json:"rows_scanned"`
 	NullKeys     int64     `json:"null_keys_skipped"`
+	OutOfRange   int64     `json:"out_of_range_skipped"` // event or created time outside 1677–2262
 	Entities     int64     `json:"entities"`
 	Written      int64     `json:"written"`
 	SkippedOlder int64     `json:"skipped_older"`
@@ -197,7 +198,10 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 			return res, err
 		}
 	}
-	res.RowsScanned, res.NullKeys, res.Entities = lt.scanned, lt.nullKeys, int64(lt.Entities())
+	res.RowsScanned, res.NullKeys, res.OutOfRange, res.Entities = lt.scanned, lt.nullKeys, lt.outOfRange, int64(lt.Entities())
+	if res.OutOfRange > 0 {
+		log.Warn("rows skipped: event or created time out of range (1677-09-21 to 2262-04-11)", "view", fv.Name, "rows", res.OutOfRange)
+	}
 	prog.Entities.Store(res.Entities)
 	log.Debug("scanned", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
 

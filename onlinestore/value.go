@@ -74,7 +74,11 @@ func NewColumnEncoder(col arrow.Array, vt feastpb.ValueType_Enum) (ColumnEncoder
 			if math.IsNaN(v) {
 				return dst, nil
 			}
-			return binary.LittleEndian.AppendUint32(append(dst, tagFloat), math.Float32bits(float32(v))), nil
+			f, err := toFloat32(v)
+			if err != nil {
+				return dst, err
+			}
+			return binary.LittleEndian.AppendUint32(append(dst, tagFloat), math.Float32bits(f)), nil
 		}), nil
 	case feastpb.ValueType_STRING, feastpb.ValueType_JSON, feastpb.ValueType_UUID, feastpb.ValueType_TIME_UUID, feastpb.ValueType_DECIMAL:
 		get, err := stringGetter(col)
@@ -266,7 +270,11 @@ func newListEncoder(col arrow.Array, vt feastpb.ValueType_Enum) (ColumnEncoder, 
 			if vt == feastpb.ValueType_FLOAT_LIST {
 				out := make([]float32, 0, to-from)
 				for j := from; j < to; j++ {
-					out = append(out, float32(get(j)))
+					f, err := toFloat32(get(j))
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, f)
 				}
 				return &feastpb.Value{Val: &feastpb.Value_FloatListVal{FloatListVal: &feastpb.FloatList{Val: out}}}, nil
 			}
@@ -335,4 +343,14 @@ func newListEncoder(col arrow.Array, vt feastpb.ValueType_Enum) (ColumnEncoder, 
 		}
 		return proto.MarshalOptions{}.MarshalAppend(dst, v)
 	}), nil
+}
+
+// toFloat32 narrows a float64 for a Float32 feature; a finite value past
+// Float32's range is an error, never a silent infinity.
+func toFloat32(v float64) (float32, error) {
+	f := float32(v)
+	if math.IsInf(float64(f), 0) && !math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%g does not fit Float32 (largest magnitude %g)", v, math.MaxFloat32)
+	}
+	return f, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +220,24 @@ func TestFormatAndJSONValue(t *testing.T) {
 				t.Errorf("json %s (%v), want %s", j, err, tt.json)
 			}
 		})
+	}
+}
+
+// A finite value past Float32's range is an error, never a silent infinity.
+func TestFloat32Overflow(t *testing.T) {
+	col := build(t, arrow.PrimitiveTypes.Float64, func(b array.Builder) {
+		b.(*array.Float64Builder).AppendValues([]float64{1e39, math.Inf(1), 3.4e38}, nil)
+	})
+	enc, err := NewColumnEncoder(col, feastpb.ValueType_FLOAT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enc(nil, 0); err == nil || !strings.Contains(err.Error(), "1e+39 does not fit Float32") {
+		t.Errorf("1e39: %v", err)
+	}
+	for _, i := range []int{1, 2} { // infinity stays infinity; the largest finite Float32s fit
+		if _, err := enc(nil, i); err != nil {
+			t.Errorf("row %d: %v", i, err)
+		}
 	}
 }
