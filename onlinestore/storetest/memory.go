@@ -1,8 +1,8 @@
 package storetest
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
