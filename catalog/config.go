@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,18 +45,7 @@ func (c Config) String() string {
 	if at == "" {
 		at = c.Warehouse
 	}
-	return fmt.Sprintf("%s catalog %q at %s", c.Type, c.Name, redactURI(at))
-}
-
-func redactURI(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "REDACTED")
-	}
-	return u.String()
+	return fmt.Sprintf("%s catalog %q at %s", c.Type, c.Name, registry.RedactURI(at))
 }
 
 // ConfigFor builds the catalog configuration of an Iceberg source. Relative
@@ -126,7 +114,7 @@ func (c *Config) sqlDSN(repoDir string) error {
 		c.Driver, c.Dialect = "pgx", "postgres"
 		c.URI = u
 	default:
-		return fmt.Errorf("sql catalog endpoint %q: expected sqlite:///path.db or postgresql://user:pass@host/db", redactURI(u))
+		return fmt.Errorf("sql catalog endpoint %q: expected sqlite:///path.db or postgresql://user:pass@host/db", registry.RedactURI(u))
 	}
 	return nil
 }

@@ -170,6 +170,7 @@ func TestParseRedisConnection(t *testing.T) {
 		{"h:1,ssl=maybe", RedisConnection{}, "ssl=maybe: expected true or false"},
 		{"h:1,db=x", RedisConnection{}, "db=x: expected a number"},
 		{"h:1,socket_timeout=3", RedisConnection{}, `option "socket_timeout" is not supported`},
+		{"h:1,password=ab,cd", RedisConnection{}, "a password with a comma cannot be given here"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -177,6 +178,9 @@ func TestParseRedisConnection(t *testing.T) {
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err %v, want %q", err, tt.err)
+				}
+				if strings.Contains(tt.in, "password=") && strings.Contains(err.Error(), "cd") {
+					t.Errorf("the error shows the password's tail: %v", err)
 				}
 				return
 			}

@@ -117,7 +117,36 @@ func (p *Plan) MarshalJSON() ([]byte, error) {
 }
 
 // attr is one comparable attribute of an object, rendered as text.
+// attr is one compared field of an object.
 type attr struct{ name, value string }
+
+// redactedAttrs are the fields that can hold secrets, and how the plan prints
+// them: the values are compared as they are, and printed redacted.
+var redactedAttrs = map[string]func(string) string{
+	"endpoint": RedactURI, "warehouse": RedactURI, "catalog_properties": redactMapText,
+}
+
+func (a attr) display() string {
+	if redact := redactedAttrs[a.name]; redact != nil {
+		return redact(a.value)
+	}
+	return a.value
+}
+
+// redactMapText redacts the secret values of a map printed by mapText.
+func redactMapText(s string) string {
+	inner, ok := strings.CutPrefix(s, "{")
+	if inner, ok2 := strings.CutSuffix(inner, "}"); ok && ok2 && inner != "" {
+		parts := strings.Split(inner, ", ")
+		for i, p := range parts {
+			if k, _, isKV := strings.Cut(p, "="); isKV && IsSecretKey(k) {
+				parts[i] = k + "=" + Redacted
+			}
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return s
+}
 
 func fieldList(fs []Field) string {
 	parts := make([]string, len(fs))
@@ -207,14 +236,14 @@ func (fs *FeatureService) attrs() []attr {
 }
 
 func diffAttrs(from, to []attr) []FieldChange {
-	old := map[string]string{}
+	old := map[string]attr{}
 	for _, a := range from {
-		old[a.name] = a.value
+		old[a.name] = a
 	}
 	var out []FieldChange
 	for _, a := range to {
-		if prev, ok := old[a.name]; !ok || prev != a.value {
-			out = append(out, FieldChange{Field: a.name, From: prev, To: a.value})
+		if prev, ok := old[a.name]; !ok || prev.value != a.value {
+			out = append(out, FieldChange{Field: a.name, From: prev.display(), To: a.display()})
 		}
 	}
 	return out

@@ -28,7 +28,7 @@ const redisOptions = "password, username, db, ssl, ssl_cert_reqs or ssl_ca_certs
 // feast-go does not know are refused. Errors never quote a password.
 func ParseRedisConnection(s string) (RedisConnection, error) {
 	var c RedisConnection
-	for _, item := range strings.Split(s, ",") {
+	for n, item := range strings.Split(s, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
 			continue
@@ -36,6 +36,10 @@ func ParseRedisConnection(s string) (RedisConnection, error) {
 		k, v, isOpt := strings.Cut(item, "=")
 		if !isOpt {
 			if err := checkHostPort(item); err != nil {
+				if strings.Contains(s, "=") { // a secret with a comma would show its tail here
+					// Not quoted: it may be the tail of a password that holds a comma.
+					return c, fmt.Errorf("connection string: item %d is not host:port or key=value (a password with a comma cannot be given here)", n+1)
+				}
 				return c, err
 			}
 			c.Addrs = append(c.Addrs, item)
@@ -84,18 +88,13 @@ func checkHostPort(s string) error {
 	return nil
 }
 
-func looksSecret(key string) bool {
-	k := strings.ToLower(key)
-	return strings.Contains(k, "password") || strings.Contains(k, "secret") || strings.Contains(k, "token")
-}
-
 // RedactConnectionString is s with the values of secret items replaced.
 func RedactConnectionString(s string) string {
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
 		k, _, ok := strings.Cut(p, "=")
-		if ok && looksSecret(k) {
-			parts[i] = k + "=REDACTED"
+		if ok && IsSecretKey(k) {
+			parts[i] = k + "=" + Redacted
 		}
 	}
 	return strings.Join(parts, ",")
