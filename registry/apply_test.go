@@ -262,3 +262,47 @@ func TestFileStoreErrors(t *testing.T) {
 		t.Error("update with a cancelled context succeeded")
 	}
 }
+
+// A changed data source reaches every object holding a copy of it in the same
+// apply: the views reading it and the push source over it, so that nothing
+// keeps reading or appending to the old table.
+func TestChangedSourceReachesItsViews(t *testing.T) {
+	ctx := context.Background()
+	store := &FileStore{Path: filepath.Join(t.TempDir(), "registry.db")}
+	if _, err := Apply(ctx, store, loadDriversDefs(t, nil), ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	moved := loadDriversDefs(t, func(s string) string { return strings.Replace(s, "table: driver_stats", "table: driver_stats_v2", 1) })
+	p, err := Apply(ctx, store, moved, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := map[string]bool{}
+	for _, c := range p.Changes {
+		for _, f := range c.Fields {
+			if strings.HasSuffix(f.Field, "table") && f.To == "driver_stats_v2" {
+				changed[c.Kind+" "+c.Name] = true
+			}
+		}
+	}
+	for _, want := range []string{"data source driver_stats_source", "data source driver_stats_push", "feature view driver_hourly_stats", "feature view driver_fresh_stats"} {
+		if !changed[want] {
+			t.Errorf("the plan does not change %s's table (changes: %v)", want, changed)
+		}
+	}
+	r, err := store.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := r.Objects(moved.Project)
+	for _, name := range []string{"driver_hourly_stats", "driver_fresh_stats"} {
+		fv, _ := o.FeatureView(name)
+		if got := fv.BatchSource.Iceberg.Table; got != "driver_stats_v2" {
+			t.Errorf("view %s still reads table %s", name, got)
+		}
+	}
+	push, _ := o.DataSource("driver_stats_push")
+	if got := push.BatchSource.Iceberg.Table; got != "driver_stats_v2" {
+		t.Errorf("the push source still appends to table %s", got)
+	}
+}

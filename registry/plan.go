@@ -127,7 +127,8 @@ var redactedAttrs = map[string]func(string) string{
 }
 
 func (a attr) display() string {
-	if redact := redactedAttrs[a.name]; redact != nil {
+	name := a.name[strings.LastIndexByte(a.name, '.')+1:] // batch_source.endpoint is an endpoint too
+	if redact := redactedAttrs[name]; redact != nil {
 		return redact(a.value)
 	}
 	return a.value
@@ -200,8 +201,24 @@ func (ds *DataSource) attrs() []attr {
 	}
 	if ds.Type == SourcePush {
 		a = append(a, attr{"batch_source", ds.BatchSource.DisplayName()})
+		a = append(a, embedded("batch_source", ds.BatchSource)...)
 	}
 	return append(a, common(ds.Description, ds.Owner, ds.Tags)...)
+}
+
+// embedded are the fields of a source another object holds a copy of (Feast
+// embeds a view's sources in the view, and a push source's batch source in
+// it): a changed source changes every object holding it, so that one apply
+// rewrites them all and none keeps reading the old table.
+func embedded(prefix string, ds *DataSource) []attr {
+	if ds == nil {
+		return nil
+	}
+	var out []attr
+	for _, a := range ds.attrs() {
+		out = append(out, attr{prefix + "." + a.name, a.value})
+	}
+	return out
 }
 
 func (fv *FeatureView) attrs() []attr {
@@ -211,7 +228,8 @@ func (fv *FeatureView) attrs() []attr {
 		{"features", fieldList(fv.Features)}, {"ttl", ttlText(fv.TTL)}, {"online", fmt.Sprint(fv.Online)},
 		{"offline", fmt.Sprint(fv.Offline)}, {"enabled", fmt.Sprint(!fv.Disabled)},
 		{"batch_source", fv.BatchSource.DisplayName()}, {"stream_source", fv.StreamSource.DisplayName()},
-	}, common(fv.Description, fv.Owner, fv.Tags)...)
+	}, slices.Concat(embedded("batch_source", fv.BatchSource), embedded("stream_source", fv.StreamSource),
+		common(fv.Description, fv.Owner, fv.Tags))...)
 }
 
 func (p Projection) String() string {
