@@ -283,3 +283,18 @@ func TestFitWidth(t *testing.T) {
 		}
 	}
 }
+
+// An empty registry file is named, with the command that fills it.
+func TestEmptyRegistryIsNamed(t *testing.T) {
+	repo := driversRepo(t)
+	if err := os.MkdirAll(filepath.Join(repo, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "data", "registry.db"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, repo, nil, "materialize-incremental", "now")
+	if r.code != ExitError || !strings.Contains(r.stderr, "registry.db is empty") || !strings.Contains(r.stderr, "Hint: run `feast-go apply` (or `feast apply`)") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}

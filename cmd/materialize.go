@@ -97,8 +97,11 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 		return err
 	}
 	views, skipped, err := materialize.SelectViews(repo.Objects, opts.Views)
-	if err != nil {
+	switch {
+	case err != nil && len(opts.Views) > 0:
 		return usageErrorf("--views: %w", err)
+	case err != nil:
+		return fmt.Errorf("registry %s: %w", displayPath(repo.Config.Dir, repo.Registry.Path), err)
 	}
 	var plan *materialize.Plan
 	if opts.Incremental {

@@ -60,6 +60,9 @@ func (s *FileStore) Read(ctx context.Context) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read registry: %w", err)
 	}
+	if len(b) == 0 { // a write that never finished elsewhere, or a placeholder
+		return nil, fmt.Errorf("registry %s is empty: %w", s.Path, ErrNoRegistry)
+	}
 	r, err := ParseRegistry(b)
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", s.Path, err)

@@ -108,6 +108,7 @@ func IcebergREST(t testing.TB) (uri, warehouse string) {
 	port := FreePort(t)
 	wh := t.TempDir()
 	cmd := exec.Command(java, "-jar", jar)
+	inGroup(cmd)
 	cmd.Env = append(os.Environ(),
 		"CATALOG_WAREHOUSE=file://"+wh,
 		fmt.Sprintf("CATALOG_REST_PORT=%d", port),
@@ -120,7 +121,7 @@ func IcebergREST(t testing.TB) (uri, warehouse string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start REST catalog: %v", err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
 	uri = fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
@@ -239,6 +240,7 @@ func redisRestartable(t testing.TB, extra ...string) (addr string, restart func(
 	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
 	start := func() {
 		cmd = exec.Command(bin, args...)
+		inGroup(cmd)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)
@@ -254,7 +256,7 @@ func redisRestartable(t testing.TB, extra ...string) (addr string, restart func(
 		out, _ := os.ReadFile(logf.Name())
 		t.Fatalf("redis-server did not listen on %s:\n%s", addr, out)
 	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	stop := func() { stopGroup(cmd) }
 	start()
 	t.Cleanup(func() { stop(); _ = logf.Close() })
 	return addr, func() { stop(); start() }
@@ -326,12 +328,13 @@ func RedisSentinel(t testing.TB) string {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("redis-server", conf, "--sentinel")
+	inGroup(cmd)
 	logf, _ := os.Create(filepath.Join(dir, "sentinel.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start sentinel: %v", err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -353,6 +356,7 @@ func FeastServe(t testing.TB, python, dir string) string {
 	t.Helper()
 	port := FreePort(t)
 	cmd := exec.Command(filepath.Join(filepath.Dir(python), "feast"), "serve", "-h", "127.0.0.1", "-p", fmt.Sprint(port), "--no-access-log")
+	inGroup(cmd) // feast serve starts workers: the whole group must go
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "FEAST_USAGE=False")
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "feast-serve.log"))
@@ -360,7 +364,7 @@ func FeastServe(t testing.TB, python, dir string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start feast serve: %v", err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); _ = logf.Close() })
+	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(90 * time.Second)
@@ -412,4 +416,17 @@ func DecodeVector(value []byte) (*feastpb.PrecomputedFeatureVector, error) {
 		return nil, fmt.Errorf("vector blob: %w", err)
 	}
 	return &pv, nil
+}
+
+// inGroup makes cmd the leader of a process group of its own, so that
+// stopGroup ends it with every process it started.
+func inGroup(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} }
+
+// stopGroup kills cmd's whole process group and reaps cmd.
+func stopGroup(cmd *exec.Cmd) {
+	if cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Wait()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,5 +108,29 @@ func TestContinuityNoticesARestart(t *testing.T) {
 	err = s.Continuity(context.Background())
 	if !errors.Is(err, onlinestore.ErrDataLost) || !strings.Contains(err.Error(), addr) {
 		t.Errorf("after a restart: %v, want ErrDataLost naming %s", err, addr)
+	}
+}
+
+// A TLS-only server met without ssl=true: the error says what to add, not just "EOF".
+func TestPlainClientOnATLSPortIsAdvised(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	go func() { // a TLS server hangs up on a plain-text command
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 64)
+			_, _ = c.Read(buf)
+			_ = c.Close()
+		}
+	}()
+	_, err = Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: ln.Addr().String()}, Options{Project: "p"})
+	if err == nil || !strings.Contains(err.Error(), "add ssl=true") {
+		t.Errorf("err %v, want advice to add ssl=true", err)
 	}
 }

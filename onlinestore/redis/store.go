@@ -92,7 +92,11 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 	}
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("redis at %s: %w: %v", strings.Join(co.Addrs, ","), onlinestore.ErrConnection, err)
+		advice := ""
+		if tlsCfg == nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+			advice = " (the server closed the connection at once: if it expects TLS, add ssl=true to the connection string)"
+		}
+		return nil, fmt.Errorf("redis at %s: %w: %v%s", strings.Join(co.Addrs, ","), onlinestore.ErrConnection, err, advice)
 	}
 	s := &Store{c: c, opts: opts}
 	if s.started, err = s.runIDs(ctx); err != nil {
