@@ -241,7 +241,7 @@ func TestPushOfflineThenMaterialize(t *testing.T) {
 		t.Errorf("--to offline wrote %d Redis keys", n)
 	}
 	r = run(t, dir, nil, "materialize", "2026-11-01T09:00:00", "2026-11-01T11:00:00", "--views", "driver_stats", "--json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"rows_scanned":2,"null_keys_skipped":0,"entities":2,"written":2`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"rows_scanned":2,"null_keys_skipped":0,"out_of_range_skipped":0,"entities":2,"written":2`) {
 		t.Fatalf("materialize after offline push: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -109,20 +109,42 @@ feature_services:
     features: [customer_profile]
 `
 
+// demoMarker marks a folder init wrote: only there may init replace a catalog.
+const demoMarker = ".feast-go-demo"
+
+// checkTargets refuses to write through a symbolic link (it could point out
+// of the folder) and to replace a catalog that an earlier init did not write.
+func checkTargets(dir, dbPath string) error {
+	for _, p := range []string{filepath.Join(dir, "feature_store.yaml"), filepath.Join(dir, "definitions.yaml"), filepath.Join(dir, demoMarker), dbPath} {
+		if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link; init does not write through links", p)
+		}
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, demoMarker)); err != nil {
+			return fmt.Errorf("%s exists and was not written by feast-go init; init never replaces a catalog (move it away first)", dbPath)
+		}
+	}
+	return nil
+}
+
 // Write creates the repository in dir with data for the Hours hours ending at
 // now's hour. The values depend only on the entity and the hour offset.
 func Write(ctx context.Context, dir string, now time.Time) (*Summary, error) {
 	data := filepath.Join(dir, "data")
+	dbPath := filepath.Join(data, "catalog.db")
+	if err := checkTargets(dir, dbPath); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(filepath.Join(data, "warehouse"), 0o755); err != nil {
 		return nil, err
 	}
-	for name, body := range map[string]string{"feature_store.yaml": featureStore, "definitions.yaml": definitions} {
+	for name, body := range map[string]string{"feature_store.yaml": featureStore, "definitions.yaml": definitions, demoMarker: "written by feast-go init\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			return nil, err
 		}
 	}
-	dbPath := filepath.Join(data, "catalog.db")
-	_ = os.Remove(dbPath)
+	_ = os.Remove(dbPath) // a catalog of an earlier demo (checkTargets)
 	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return nil, err

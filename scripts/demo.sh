@@ -9,6 +9,9 @@ dir=${1:-${FEAST_GO_DEMO_DIR:-$root/bin/demo}}
 version=$(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev)
 (cd "$root" && CGO_ENABLED=0 go build -ldflags "-X main.version=$version" -o bin/feast-go ./cmd/feast-go)
 fg=$root/bin/feast-go
+# The default folder is the script's own: start it afresh. Another folder is
+# written with --force, which never replaces a catalog init did not write.
+[ "$dir" = "$root/bin/demo" ] && rm -rf "$dir"
 "$fg" init "$dir" --force
 cd "$dir"
 "$fg" apply
