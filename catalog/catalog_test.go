@@ -405,7 +405,8 @@ func TestConfigFor(t *testing.T) {
 	}{
 		{"sqlite relative", "sql", "sqlite:///data/catalog.db", "data/wh", "file:/repo/data/catalog.db?mode=rw&_pragma=busy_timeout(10000)", "file:///repo/data/wh"},
 		{"sqlite absolute", "sql", "sqlite:////abs/c.db", "s3://bucket/wh", "file:/abs/c.db?mode=rw&_pragma=busy_timeout(10000)", "s3://bucket/wh"},
-		{"postgres", "sql", "postgresql+psycopg://u:p@db:5432/cat", "/wh", "postgresql://u:p@db:5432/cat", "file:///wh"},
+		{"postgres", "sql", "postgresql+psycopg://u:p@db:5432/cat", "/wh", "postgresql://u:p@db:5432/cat?connect_timeout=10", "file:///wh"},
+		{"postgres keeps its timeout", "sql", "postgresql://u:p@db/cat?connect_timeout=3", "/wh", "postgresql://u:p@db/cat?connect_timeout=3", "file:///wh"},
 		{"rest", "rest", "http://cat:8181", "", "http://cat:8181", ""},
 	}
 	for _, tt := range tests {

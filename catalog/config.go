@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -112,9 +113,25 @@ func (c *Config) sqlDSN(repoDir string) error {
 			u = "postgresql://" + u[strings.Index(u, "://")+3:]
 		}
 		c.Driver, c.Dialect = "pgx", "postgres"
-		c.URI = u
+		c.URI = withConnectTimeout(u)
 	default:
 		return fmt.Errorf("sql catalog endpoint %q: expected sqlite:///path.db or postgresql://user:pass@host/db", registry.RedactURI(u))
 	}
 	return nil
+}
+
+// withConnectTimeout bounds the connection to a PostgreSQL catalog (10 s)
+// unless the URL sets connect_timeout: a server that accepts and never
+// answers must not hang a cron job.
+func withConnectTimeout(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := parsed.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", "10")
+		parsed.RawQuery = q.Encode()
+	}
+	return parsed.String()
 }

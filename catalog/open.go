@@ -109,7 +109,10 @@ func (c *Cache) openREST(ctx context.Context, cfg Config, props iceberg.Properti
 		MaxIdleConnsPerHost: 32,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   true,
+		// A catalog that accepts a request and never answers must not hang
+		// the run; a table load answers in well under this.
+		ResponseHeaderTimeout: 60 * time.Second,
+		ForceAttemptHTTP2:     true,
 	}
 	if props.GetBool("rest.tls.skip-verify", false) {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
