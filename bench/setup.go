@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/feast-go/feast-go/ingest"
@@ -27,6 +28,7 @@ type Options struct {
 	Target string
 	HTTP   remote.Options
 	Config Config
+	Log    *slog.Logger // the store's own messages (nil: none)
 }
 
 // OptionError is an option a bench cannot run with (an unknown service or
@@ -71,7 +73,7 @@ func Run(ctx context.Context, repo *registry.Repo, o Options, log func(string)) 
 
 	var store onlinestore.Store
 	if o.EntitiesFile == "" || target == "" { // the store is sampled, or read directly
-		if store, err = open.OpenReader(ctx, cfg, repo.Objects, open.Tuning{Connections: o.Config.Concurrency + 2}); err != nil {
+		if store, err = open.OpenReader(ctx, cfg, repo.Objects, open.Tuning{Connections: o.Config.Concurrency + 2, Log: o.Log}); err != nil {
 			return nil, err
 		}
 		defer func() { _ = store.Close() }()

@@ -110,6 +110,7 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 		HTTP: remote.Options{Cert: o.Cert, PoolSize: o.PoolSize, IdleTimeout: o.IdleTimeout, Retries: o.Retries, NoKeepAlive: o.NoKeepAlive},
 		Config: bench.Config{BatchSizes: o.BatchSizes, Iterations: o.Iterations, Warmup: o.Warmup, Concurrency: o.Concurrency,
 			Duration: dur, ThroughputBatch: o.TPBatch, CheckSample: o.CheckSample, Seed: o.Seed},
+		Log: e.Log,
 	}, set)
 	stop()
 	var oe *bench.OptionError
