@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -34,9 +33,6 @@ func (c *Cache) LoadSourceTable(ctx context.Context, src *registry.DataSource, c
 		return nil, fmt.Errorf("data source %q: %w", src.Name, err)
 	}
 	st := &SourceTable{Name: src.Iceberg.Namespace + "." + src.Iceberg.Table, cfg: cfg, tbl: tbl, source: src.Name}
-	if err := st.checkLocation(); err != nil {
-		return nil, err
-	}
 	for _, fv := range views {
 		if _, err := checkSchema(fv, st.Name, tbl.Schema(), ResolveColumns(fv)); err != nil {
 			return nil, err
@@ -79,20 +75,4 @@ func (st *SourceTable) Append(ctx context.Context, rdr array.RecordReader, rows 
 		return fail(err)
 	}
 	return snap.SnapshotID, nil
-}
-
-// checkLocation refuses to append to a local table that lives outside the
-// warehouse its source names: Iceberg records absolute locations, so the
-// catalog of a copied repository still points at the original's files, and
-// an append would land there.
-func (st *SourceTable) checkLocation() error {
-	wh := strings.TrimSuffix(st.cfg.Warehouse, "/")
-	loc := st.tbl.Location()
-	if !strings.HasPrefix(wh, "file://") || !strings.HasPrefix(loc, "file://") {
-		return nil // object stores: locations are the store's own
-	}
-	if loc != wh && !strings.HasPrefix(loc, wh+"/") {
-		return fmt.Errorf("table %s lives at %s, outside this repository's warehouse %s (a copied repository's catalog still points at the original's files); nothing was appended", st.Name, loc, wh)
-	}
-	return nil
 }

@@ -445,31 +445,3 @@ func TestConfigFor(t *testing.T) {
 		}
 	}
 }
-
-// A copied repository's catalog still points at the original's files: an
-// append through it is refused instead of landing in the original's table.
-func TestAppendRefusesATableOutsideTheWarehouse(t *testing.T) {
-	dir := t.TempDir()
-	c := icebergtest.NewCatalog(t, filepath.Join(dir, "data"), "local")
-	c.Table(t, "feast", "driver_stats", statsSchema, "", nil)
-	src := icebergSource(c, "driver_stats")
-	cache := NewCache()
-	defer func() { _ = cache.Close() }()
-	for _, tt := range []struct {
-		warehouse string
-		want      string
-	}{
-		{c.Warehouse, ""},
-		{"file://" + filepath.Join(t.TempDir(), "copy", "warehouse"), "outside this repository's warehouse"},
-	} {
-		src.Iceberg.Warehouse = tt.warehouse
-		cfg, err := ConfigFor(src, dir, noEnv)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = cache.LoadSourceTable(context.Background(), src, cfg, nil)
-		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("warehouse %s: %v, want %q", tt.warehouse, err, tt.want)
-		}
-	}
-}
