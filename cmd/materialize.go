@@ -188,10 +188,19 @@ func (r materializeReport) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}
 	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", sum.Precompute)
+	writePendingVectors(&b, sum.VectorsPending)
 	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
 		plural(int64(len(sum.Views)), "view"), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writePendingVectors says which services' vectors a run left behind, and
+// the command that rebuilds them.
+func writePendingVectors(b *strings.Builder, services []string) {
+	for _, svc := range services {
+		fmt.Fprintf(b, "%-28s precomputed vectors NOT rebuilt for the entities written: run `feast-go precompute %s`\n", svc, svc)
+	}
 }
 
 // writeVectorStats adds a line per rebuilt service (format takes service,

@@ -177,6 +177,7 @@ func (r pushReport) WriteText(w io.Writer) error {
 		}
 	}
 	writeVectorStats(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs\n", sum.Precompute)
+	writePendingVectors(&b, sum.VectorsPending)
 	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s\n", plural(sum.Rows, "row"), sum.Seconds, sum.RowsPerSec)
 	_, err := io.WriteString(w, b.String())
 	return err

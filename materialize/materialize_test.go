@@ -273,6 +273,31 @@ func TestLostWritesAreNeverRecordedAsWritten(t *testing.T) {
 	}
 }
 
+// A run whose vector rebuild fails (or is interrupted) says which services'
+// vectors it left behind, so that the summary names the command that
+// finishes the job.
+func TestUnfinishedVectorsAreNamed(t *testing.T) {
+	var rows []srcRow
+	for i := range int64(6) {
+		rows = append(rows, srcRow{id: ptr(i), conv: ptr[float32](1), trips: i, ts: base, cr: base})
+	}
+	f := newFixture(t, rows, "0")
+	fv, _ := f.objs.FeatureView("stats")
+	f.objs.FeatureServices = append(f.objs.FeatureServices, &registry.FeatureService{Name: "svc", PrecomputeOnline: true,
+		Projections: []registry.Projection{{View: "stats", Features: fv.Features}}})
+	f.store.FailAfter, f.store.Err = 3, errors.New("connection reset by peer") // 2 chunks of rows land, then the vectors fail
+	views, _, _ := SelectViews(f.objs, nil)
+	plan, _ := PlanWindow(views, base, base.Add(time.Hour))
+	sum, err := f.runner().Run(context.Background(), plan)
+	if !errors.Is(err, ErrPartial) || fmt.Sprint(sum.VectorsPending) != "[svc]" {
+		t.Errorf("err %v, vectors pending %v; want a partial run with svc pending", err, sum.VectorsPending)
+	}
+	f.store.FailAfter = 0
+	if sum, err = f.runner().Run(context.Background(), plan); err != nil || len(sum.VectorsPending) != 0 {
+		t.Errorf("a clean run: %v, pending %v", err, sum.VectorsPending)
+	}
+}
+
 func TestInterruptedRunRecordsNothing(t *testing.T) {
 	f := newFixture(t, []srcRow{{id: ptr[int64](1), trips: 1, ts: base, cr: base}}, "0")
 	views, _, _ := SelectViews(f.objs, nil)

@@ -73,10 +73,13 @@ type Summary struct {
 	Views   []ViewResult  `json:"views"`
 	Skipped []Skipped     `json:"skipped,omitempty"`
 	Catalog catalog.Stats `json:"catalog"`
-	// Precompute holds the vector rebuilds of the entities the run wrote.
-	Precompute []precompute.Stats `json:"precompute,omitempty"`
-	Seconds    float64            `json:"seconds"`
-	RowsPerSec float64            `json:"rows_per_second"`
+	// Precompute holds the vector rebuilds of the entities the run wrote;
+	// VectorsPending names the services whose rebuild did not finish
+	// (interrupted or failed): `feast-go precompute SERVICE` completes it.
+	Precompute     []precompute.Stats `json:"precompute,omitempty"`
+	VectorsPending []string           `json:"vectors_pending,omitempty"`
+	Seconds        float64            `json:"seconds"`
+	RowsPerSec     float64            `json:"rows_per_second"`
 }
 
 // Failed names the views that did not land.
@@ -139,6 +142,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	if ctx.Err() == nil {
 		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
 	}
+	sum.VectorsPending = tracker.Pending()
 	if lostErr := r.lostAfterRecording(ctx, sum); lostErr != nil && firstErr == nil {
 		firstErr = lostErr
 	}

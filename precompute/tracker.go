@@ -78,8 +78,26 @@ func (t *Tracker) Rebuild(ctx context.Context, store onlinestore.Store, now func
 		if err != nil {
 			return out, err
 		}
+		t.mu.Lock()
+		delete(t.keys, fs.Name) // rebuilt: no longer pending
+		t.mu.Unlock()
 	}
 	return out, nil
+}
+
+// Pending names the services whose vectors some written entities still wait
+// for (Rebuild did not run, or stopped): `feast-go precompute SERVICE`
+// rebuilds them.
+func (t *Tracker) Pending() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, fs := range t.objs.FeatureServices {
+		if len(t.keys[fs.Name]) > 0 {
+			out = append(out, fs.Name)
+		}
+	}
+	return out
 }
 
 // ErrNotPrecomputed is a service without precompute_online: nothing would

@@ -50,10 +50,12 @@ type Summary struct {
 	Ignored    []string       `json:"ignored_columns,omitempty"`
 	Views      []ViewResult   `json:"views"`
 	Offline    *OfflineResult `json:"offline,omitempty"`
-	// Precompute holds the vector rebuilds of the pushed entities.
-	Precompute []precompute.Stats `json:"precompute,omitempty"`
-	Seconds    float64            `json:"seconds"`
-	RowsPerSec float64            `json:"rows_per_second"`
+	// Precompute holds the vector rebuilds of the pushed entities;
+	// VectorsPending names the services whose rebuild did not finish.
+	Precompute     []precompute.Stats `json:"precompute,omitempty"`
+	VectorsPending []string           `json:"vectors_pending,omitempty"`
+	Seconds        float64            `json:"seconds"`
+	RowsPerSec     float64            `json:"rows_per_second"`
 }
 
 // ViewResult is one view's online write.
@@ -169,6 +171,7 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	if sum.landed() && ctx.Err() == nil {
 		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
 	}
+	sum.VectorsPending = tracker.Pending()
 	if tbl == nil || onlineErr != nil {
 		if sum.Offline != nil {
 			sum.Offline.Error = "not attempted: the online write failed"
