@@ -36,9 +36,6 @@ func NewTracker(objs *registry.Objects) *Tracker {
 	return t
 }
 
-// Watches reports whether writes to view affect any vector.
-func (t *Tracker) Watches(view string) bool { return len(t.services[view]) > 0 }
-
 // Add records entity keys written to view; the keys are copied.
 func (t *Tracker) Add(view string, rows []onlinestore.Row) {
 	svcs := t.services[view]
