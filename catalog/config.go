@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/feast-go/feast-go/internal/sqlitefile"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -18,6 +19,7 @@ type Config struct {
 	Type      string // sql | rest | glue | hive | hadoop
 	Name      string
 	URI       string // sql: a database/sql DSN; rest/hive: the endpoint
+	Path      string // sql on SQLite: the database file
 	Driver    string // sql only: database/sql driver name
 	Dialect   string // sql only
 	Warehouse string
@@ -107,7 +109,8 @@ func (c *Config) sqlDSN(repoDir string) error {
 			path = filepath.Join(repoDir, path)
 		}
 		c.Driver, c.Dialect = "sqlite", "sqlite"
-		c.URI = "file:" + path + "?mode=rw&_pragma=busy_timeout(10000)"
+		c.Path = path
+		c.URI = sqlitefile.URI(path, "mode=rw&_pragma=busy_timeout(10000)")
 	case strings.HasPrefix(u, "postgresql://"), strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql+"):
 		if strings.HasPrefix(u, "postgresql+") { // postgresql+psycopg://, postgresql+psycopg2://
 			u = "postgresql://" + u[strings.Index(u, "://")+3:]

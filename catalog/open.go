@@ -65,10 +65,8 @@ func (c *Cache) open(ctx context.Context, cfg Config) (icecat.Catalog, error) {
 
 func openSQL(ctx context.Context, cfg Config, props iceberg.Properties) (icecat.Catalog, error) {
 	if cfg.Driver == "sqlite" {
-		path := strings.TrimPrefix(cfg.URI, "file:")
-		path = path[:strings.IndexByte(path, '?')]
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("%s: catalog database %s: %w", cfg, path, err)
+		if _, err := os.Stat(cfg.Path); err != nil {
+			return nil, fmt.Errorf("%s: catalog database %s: %w", cfg, cfg.Path, err)
 		}
 	}
 	db, err := sql.Open(cfg.Driver, cfg.URI)

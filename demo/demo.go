@@ -16,6 +16,7 @@ import (
 	icecat "github.com/apache/iceberg-go/catalog"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/table"
+	"github.com/feast-go/feast-go/internal/sqlitefile"
 
 	_ "modernc.org/sqlite"
 )
@@ -145,7 +146,7 @@ func Write(ctx context.Context, dir string, now time.Time) (*Summary, error) {
 		}
 	}
 	_ = os.Remove(dbPath) // a catalog of an earlier demo (checkTargets)
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", sqlitefile.URI(dbPath, "_pragma=busy_timeout(10000)"))
 	if err != nil {
 		return nil, err
 	}
