@@ -187,7 +187,7 @@ func (r materializeReport) WriteText(w io.Writer) error {
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}
-	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs\n", sum.Precompute)
+	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs", sum.Precompute)
 	writePendingVectors(&b, sum.VectorsPending)
 	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
 		plural(int64(len(sum.Views)), "view"), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
@@ -199,14 +199,18 @@ func (r materializeReport) WriteText(w io.Writer) error {
 // the command that rebuilds them.
 func writePendingVectors(b *strings.Builder, services []string) {
 	for _, svc := range services {
-		fmt.Fprintf(b, "%-28s precomputed vectors NOT rebuilt for the entities written: run `feast-go precompute %s`\n", svc, svc)
+		fmt.Fprintf(b, "%-28s precomputed vectors NOT rebuilt for the entities written: the next materialize or push rebuilds them, or run `feast-go precompute %s`\n", svc, svc)
 	}
 }
 
 // writeVectorStats adds a line per rebuilt service (format takes service,
-// written, entities, seconds).
+// written, entities, seconds, and has no newline).
 func writeVectorStats(b *strings.Builder, format string, stats []precompute.Stats) {
 	for _, p := range stats {
 		fmt.Fprintf(b, format, p.Service, p.Written, p.Entities, p.Seconds)
+		if p.Healed {
+			b.WriteString(", in full: an earlier run stopped before finishing them")
+		}
+		b.WriteString("\n")
 	}
 }

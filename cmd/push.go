@@ -176,7 +176,7 @@ func (r pushReport) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "\noffline: %s: nothing appended\n", o.Table)
 		}
 	}
-	writeVectorStats(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs\n", sum.Precompute)
+	writeVectorStats(&b, "precomputed vectors of %s: %d written for %d entities in %.2fs", sum.Precompute)
 	writePendingVectors(&b, sum.VectorsPending)
 	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s\n", plural(sum.Rows, "row"), sum.Seconds, sum.RowsPerSec)
 	_, err := io.WriteString(w, b.String())

@@ -16,6 +16,7 @@ import (
 	"github.com/feast-go/feast-go/internal/icebergtest"
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/onlinestore/storetest"
+	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 	"github.com/feast-go/feast-go/registry/feastpb"
 	"google.golang.org/protobuf/proto"
@@ -124,10 +125,14 @@ func (f *fixture) current(t *testing.T) *registry.FeatureView {
 	return fv
 }
 
+func (f *fixture) key(id int64) []byte {
+	k, _ := onlinestore.NewKeyEncoder([]string{"driver_id"}, 3).Append(nil, []*feastpb.Value{{Val: &feastpb.Value_Int64Val{Int64Val: id}}})
+	return k
+}
+
 func (f *fixture) read(t *testing.T, id int64) onlinestore.FeatureRow {
 	t.Helper()
-	k, _ := onlinestore.NewKeyEncoder([]string{"driver_id"}, 3).Append(nil, []*feastpb.Value{{Val: &feastpb.Value_Int64Val{Int64Val: id}}})
-	out, _ := f.store.ReadViews(context.Background(), [][]byte{k}, []onlinestore.View{{Name: "stats", Features: []string{"conv_rate", "trips"}}})
+	out, _ := f.store.ReadViews(context.Background(), [][]byte{f.key(id)}, []onlinestore.View{{Name: "stats", Features: []string{"conv_rate", "trips"}}})
 	return out[0][0]
 }
 
@@ -241,8 +246,9 @@ func TestFailedWritesNeverAdvanceTheWatermark(t *testing.T) {
 }
 
 // A store that restarted during the run (without persistence) lost rows: a
-// view not yet recorded fails without recording; views recorded before the
-// restart make the run fail, named, instead of exiting 0.
+// view not yet recorded fails without recording; a view recorded before the
+// restart has its interval withdrawn, and the run fails, naming it, instead
+// of exiting 0. Either way the watermark stays where the data is.
 func TestLostWritesAreNeverRecordedAsWritten(t *testing.T) {
 	var rows []srcRow
 	for i := range int64(5) {
@@ -255,7 +261,7 @@ func TestLostWritesAreNeverRecordedAsWritten(t *testing.T) {
 		want     string
 	}{
 		{"restart before the record", 1, 0, "its interval is not recorded"},
-		{"restart after the record", 2, 1, "rewrite the window of stats"},
+		{"restart after the record", 2, 0, "the intervals of stats are withdrawn"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, rows, "0")
@@ -273,28 +279,82 @@ func TestLostWritesAreNeverRecordedAsWritten(t *testing.T) {
 	}
 }
 
-// A run whose vector rebuild fails (or is interrupted) says which services'
-// vectors it left behind, so that the summary names the command that
-// finishes the job.
-func TestUnfinishedVectorsAreNamed(t *testing.T) {
+// A run whose vector rebuild fails (or is interrupted, or is killed) says
+// which services' vectors it left behind, and the next run finishes them on
+// its own, though it writes no row: a full rebuild of those services.
+func TestUnfinishedVectorsHealOnRerun(t *testing.T) {
 	var rows []srcRow
 	for i := range int64(6) {
 		rows = append(rows, srcRow{id: ptr(i), conv: ptr[float32](1), trips: i, ts: base, cr: base})
 	}
 	f := newFixture(t, rows, "0")
 	fv, _ := f.objs.FeatureView("stats")
-	f.objs.FeatureServices = append(f.objs.FeatureServices, &registry.FeatureService{Name: "svc", PrecomputeOnline: true,
-		Projections: []registry.Projection{{View: "stats", Features: fv.Features}}})
-	f.store.FailAfter, f.store.Err = 3, errors.New("connection reset by peer") // 2 chunks of rows land, then the vectors fail
+	svc := &registry.FeatureService{Name: "svc", PrecomputeOnline: true,
+		Projections: []registry.Projection{{View: "stats", Features: fv.Features}}}
+	f.objs.FeatureServices = append(f.objs.FeatureServices, svc)
 	views, _, _ := SelectViews(f.objs, nil)
 	plan, _ := PlanWindow(views, base, base.Add(time.Hour))
-	sum, err := f.runner().Run(context.Background(), plan)
-	if !errors.Is(err, ErrPartial) || fmt.Sprint(sum.VectorsPending) != "[svc]" {
-		t.Errorf("err %v, vectors pending %v; want a partial run with svc pending", err, sum.VectorsPending)
+	vectors := func() int {
+		keys := [][]byte{}
+		for i := range int64(6) {
+			keys = append(keys, f.key(i))
+		}
+		got, err := f.store.ReadViews(context.Background(), keys, []onlinestore.View{precompute.StoreView("svc", []string{"driver_id"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range got {
+			if r[0].Found {
+				n++
+			}
+		}
+		return n
+	}
+	rebuilt := func(sum *Summary) string {
+		var out []string
+		for _, p := range sum.Precompute {
+			out = append(out, fmt.Sprintf("%s %d healed=%v", p.Service, p.Written, p.Healed))
+		}
+		return strings.Join(out, "; ")
+	}
+
+	runs := 0
+	run := func() (*Summary, error) { // each run its own writer, as each process opens its own store
+		runs++
+		f.store.Owner = fmt.Sprint("run", runs)
+		return f.runner().Run(context.Background(), plan)
+	}
+
+	f.store.FailAfter, f.store.Err = 3, errors.New("connection reset by peer") // 2 chunks of rows land, then the vectors fail
+	sum, err := run()
+	if !errors.Is(err, ErrPartial) || fmt.Sprint(sum.VectorsPending) != "[svc]" || vectors() != 0 {
+		t.Fatalf("err %v, vectors pending %v, %d vectors; want a partial run with svc pending", err, sum.VectorsPending, vectors())
 	}
 	f.store.FailAfter = 0
-	if sum, err = f.runner().Run(context.Background(), plan); err != nil || len(sum.VectorsPending) != 0 {
-		t.Errorf("a clean run: %v, pending %v", err, sum.VectorsPending)
+	sum, err = run() // writes nothing: every row is as old as the stored one
+	if err != nil || len(sum.VectorsPending) != 0 || rebuilt(sum) != "svc 6 healed=true" || vectors() != 6 {
+		t.Errorf("the rerun: %v, pending %v, rebuilt %q, %d vectors; want svc rebuilt in full", err, sum.VectorsPending, rebuilt(sum), vectors())
+	}
+	if sum, err = run(); err != nil || rebuilt(sum) != "" {
+		t.Errorf("a run after the healing one rebuilt %q (%v); want nothing", rebuilt(sum), err)
+	}
+
+	// A writer killed after noting its debt (no Release) is healed once it
+	// is gone; while it lives, its debt is its own to pay.
+	f.store.Owner = "killed"
+	if err := precompute.NewTracker(f.objs, f.store).Claim(context.Background(), []string{"stats"}); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = run(); err != nil || rebuilt(sum) != "" {
+		t.Errorf("a live writer's debt was paid by another run: %q (%v)", rebuilt(sum), err)
+	}
+	f.store.Gone = map[string]bool{"killed": true}
+	if sum, err = run(); err != nil || rebuilt(sum) != "svc 6 healed=true" {
+		t.Errorf("a killed writer's debt: rebuilt %q (%v), want svc in full", rebuilt(sum), err)
+	}
+	if ds, _ := f.store.Ledger().Debts(context.Background()); len(ds) != 0 {
+		t.Errorf("the ledger still holds %v", ds)
 	}
 }
 

@@ -111,7 +111,17 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	log := r.Logger()
 	began := r.Clock()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
-	tracker := precompute.NewTracker(r.Repo.Objects)
+	tracker := precompute.NewTracker(r.Repo.Objects, r.Store)
+	defer tracker.Release()
+	views := make([]string, len(plan.Tasks))
+	for i, task := range plan.Tasks {
+		views[i] = task.View.Name
+	}
+	// Noted before any row lands: if this run dies before its vectors are
+	// rebuilt, the next run that writes rebuilds them.
+	if err := tracker.Claim(ctx, views); err != nil {
+		return sum, err
+	}
 	w := &Writer{Store: r.Store, Writers: r.Options.Writers, ChunkSize: r.Options.ChunkSize, Tracker: tracker}
 	var g errgroup.Group
 	g.SetLimit(cmp.Or(max(r.Options.Parallel, 0), DefaultParallel))
@@ -140,8 +150,10 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	slices.SortFunc(sum.Views, func(a, b ViewResult) int { return strings.Compare(a.View, b.View) })
 	var vecErr error
 	if ctx.Err() == nil {
-		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
+		log.Debug("rebuilding precomputed vectors", "phase", "vectors")
+		sum.Precompute, vecErr = tracker.Finish(ctx, r.Clock)
 	}
+	tracker.Release()
 	sum.VectorsPending = tracker.Pending()
 	if lostErr := r.lostAfterRecording(ctx, sum); lostErr != nil && firstErr == nil {
 		firstErr = lostErr
@@ -181,6 +193,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if fv.BatchSource == nil || fv.BatchSource.Iceberg == nil {
 		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, fv.BatchSource.DisplayName())
 	}
+	log.Debug("scanning", "phase", "scan", "view", fv.Name, "start", task.Start, "end", task.End)
 	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.Lookup)
 	if err != nil {
 		return res, err
@@ -207,7 +220,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 		log.Warn("rows skipped: event or created time out of range (1677-09-21 to 2262-04-11)", "view", fv.Name, "rows", res.OutOfRange)
 	}
 	prog.Entities.Store(res.Entities)
-	log.Debug("scanned", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
+	log.Debug("writing", "phase", "write", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
 
 	st, err := w.Write(ctx, fv, lt, prog)
 	res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
@@ -219,6 +232,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if err := r.Store.Continuity(ctx); err != nil {
 		return res, fmt.Errorf("feature view %q: %w; its interval is not recorded", fv.Name, err)
 	}
+	log.Debug("recording the interval", "phase", "record", "view", fv.Name, "written", res.Written, "skipped_older", res.SkippedOlder)
 	err = r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
 		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.Clock())
 	})
@@ -231,8 +245,9 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 
 // lostAfterRecording checks, at the end of the run, that the store still
 // holds what it acknowledged. A restart after some views recorded their
-// intervals cannot be caught before the record; the run then fails loudly,
-// naming those views and how to rewrite them, instead of exiting 0.
+// intervals cannot be caught before the record: those intervals are then
+// withdrawn, so that the watermark is never ahead of the data and the next
+// run rewrites the windows, and the run fails naming the views.
 func (r *Runner) lostAfterRecording(ctx context.Context, sum *Summary) error {
 	if ctx.Err() != nil {
 		return nil
@@ -241,17 +256,36 @@ func (r *Runner) lostAfterRecording(ctx context.Context, sum *Summary) error {
 	if err == nil {
 		return nil
 	}
-	var recorded []string
+	var recorded []*ViewResult
+	var names []string
 	for i := range sum.Views {
 		if v := &sum.Views[i]; v.Recorded {
-			recorded = append(recorded, v.View)
-			v.Error = "its rows may be lost: the online store restarted after they were written"
+			recorded = append(recorded, v)
+			names = append(names, v.View)
 		}
 	}
 	if len(recorded) == 0 {
 		return err
 	}
-	return fmt.Errorf("%w; rewrite the window of %s with `materialize START END --views ...`", err, strings.Join(recorded, ", "))
+	werr := r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
+		for _, v := range recorded {
+			if _, err := reg.WithdrawMaterialization(r.Repo.Config.Project, v.View, v.Start, v.End); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if werr != nil {
+		for _, v := range recorded {
+			v.Error = "its rows may be lost: the online store restarted after they were written"
+		}
+		return fmt.Errorf("%w; withdrawing the intervals of %s failed (%w): rewrite them with `materialize START END --views ...`", err, strings.Join(names, ", "), werr)
+	}
+	for _, v := range recorded {
+		v.Recorded = false
+		v.Error = "its rows may be lost: the online store restarted after they were written; its interval is withdrawn and the next run rewrites it"
+	}
+	return fmt.Errorf("%w; the intervals of %s are withdrawn, so the next run rewrites them", err, strings.Join(names, ", "))
 }
 
 // Env is what a flow takes from its surroundings; the zero value is the

@@ -58,6 +58,9 @@ type Store interface {
 	// was opened may be gone (a server restarted without persistence), so a
 	// flow does not record as written what is no longer there.
 	Continuity(ctx context.Context) error
+	// Ledger is the store's record of owed vectors, or nil when the store
+	// cannot be written.
+	Ledger() Ledger
 	Close() error
 }
 

@@ -37,6 +37,9 @@ type Stats struct {
 	Written  int64   `json:"written"`
 	Skipped  int64   `json:"skipped"` // no data in any view, or nothing newer than --since
 	Seconds  float64 `json:"seconds"`
+	// Healed is a full rebuild made because a run that is gone (killed,
+	// interrupted, failed) left the service's vectors unfinished.
+	Healed bool `json:"healed,omitempty"`
 }
 
 // plan resolves a service's schema, the views it reads, and its join keys.
@@ -104,7 +107,9 @@ func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(ctx c
 	})
 }
 
-// RebuildAll rebuilds every entity of the service's join keys found in the store.
+// RebuildAll rebuilds every entity of the service's join keys found in the
+// store. A full rebuild (since zero) also settles the ledger notes of
+// writers that were gone before it began: it covers whatever they left.
 func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, since time.Time) (Stats, error) {
 	scanner, ok := b.Store.(onlinestore.KeyScanner)
 	if !ok {
@@ -116,13 +121,27 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	if err != nil {
 		return st, err
 	}
+	var gone []string
+	if since.IsZero() {
+		if gone, err = deadOwners(ctx, b.Store, fs.Name); err != nil {
+			return st, fmt.Errorf("feature service %q: %w", fs.Name, err)
+		}
+	}
 	err = b.parallel(ctx, &st, func(ctx context.Context, send func([][]byte) error) error {
 		return scanner.ScanKeys(ctx, views[0], send)
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
 		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
 	})
 	st.Seconds = b.now().Sub(began).Seconds()
-	return st, err
+	if err != nil {
+		return st, err
+	}
+	for _, owner := range gone {
+		if err := b.Store.Ledger().Settle(ctx, fs.Name, owner); err != nil {
+			return st, fmt.Errorf("feature service %q: %w", fs.Name, err)
+		}
+	}
+	return st, nil
 }
 
 func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinestore.View, joinKeys []string, keys [][]byte, since time.Time, st *Stats) error {

@@ -11,20 +11,24 @@ import (
 	"github.com/feast-go/feast-go/registry"
 )
 
-// Tracker collects, per precomputed service, the entity keys a run wrote to
-// any of the service's views, so that only their vectors are rebuilt. A
-// flow (materialize, push) adds keys as writes are acknowledged and calls
-// Rebuild once its rows have landed. It is safe for concurrent use.
+// Tracker does a flow's vector work. It collects, per precomputed service,
+// the entity keys the flow wrote to any of the service's views, so that
+// only their vectors are rebuilt, and keeps the store's ledger of owed
+// vectors: Claim before the first row lands, Finish once the rows have
+// landed, Release when the flow ends (in every case). Add is safe for
+// concurrent use.
 type Tracker struct {
 	objs     *registry.Objects
+	store    onlinestore.Store
 	services map[string][]*registry.FeatureService // view -> precomputed services reading it
 	mu       sync.Mutex
 	keys     map[string]map[string]struct{} // service -> entity keys
+	claim    *claim
 }
 
-// NewTracker watches the views of objs's precomputed services.
-func NewTracker(objs *registry.Objects) *Tracker {
-	t := &Tracker{objs: objs, services: map[string][]*registry.FeatureService{}, keys: map[string]map[string]struct{}{}}
+// NewTracker watches the views of objs's precomputed services written to store.
+func NewTracker(objs *registry.Objects, store onlinestore.Store) *Tracker {
+	t := &Tracker{objs: objs, store: store, services: map[string][]*registry.FeatureService{}, keys: map[string]map[string]struct{}{}}
 	for _, fs := range objs.FeatureServices {
 		if !fs.PrecomputeOnline {
 			continue
@@ -56,13 +60,21 @@ func (t *Tracker) Add(view string, rows []onlinestore.Row) {
 	}
 }
 
-// Rebuild refreshes the vectors of every tracked entity of every affected
-// service, in service order, and returns each service's statistics.
-func (t *Tracker) Rebuild(ctx context.Context, store onlinestore.Store, now func() time.Time) ([]Stats, error) {
-	b := &Builder{Store: store, Objects: t.objs, Now: now}
-	var out []Stats
+// Finish completes the vector work once the flow's rows have landed: it
+// rebuilds in full every service that a writer which is gone left owed,
+// then the vectors of the entities this flow wrote, settling the ledger
+// as each service is done. What it could not finish stays owed: Pending
+// names it, and the next run that writes rebuilds it.
+func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, error) {
+	b := &Builder{Store: t.store, Objects: t.objs, Now: now}
+	out, err := t.heal(ctx, b)
+	if err != nil {
+		return out, err
+	}
 	for _, fs := range t.objs.FeatureServices {
+		t.mu.Lock()
 		set := t.keys[fs.Name]
+		t.mu.Unlock()
 		if len(set) == 0 {
 			continue
 		}
@@ -75,16 +87,23 @@ func (t *Tracker) Rebuild(ctx context.Context, store onlinestore.Store, now func
 		if err != nil {
 			return out, err
 		}
-		t.mu.Lock()
-		delete(t.keys, fs.Name) // rebuilt: no longer pending
-		t.mu.Unlock()
+		t.done(ctx, fs.Name)
 	}
+	t.settleUntouched(ctx)
 	return out, nil
 }
 
+// done forgets a rebuilt service's keys and settles its note.
+func (t *Tracker) done(ctx context.Context, service string) {
+	t.mu.Lock()
+	delete(t.keys, service)
+	t.mu.Unlock()
+	t.claim.settle(ctx, service)
+}
+
 // Pending names the services whose vectors some written entities still wait
-// for (Rebuild did not run, or stopped): `feast-go precompute SERVICE`
-// rebuilds them.
+// for (Finish did not run, or stopped): `feast-go precompute SERVICE`
+// rebuilds them, and so does the next run that writes.
 func (t *Tracker) Pending() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()

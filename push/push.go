@@ -154,7 +154,8 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 
 	// Pass 2: write online, refresh the vectors of what landed, then append offline.
-	tracker := precompute.NewTracker(r.Repo.Objects)
+	tracker := precompute.NewTracker(r.Repo.Objects, r.Store)
+	defer tracker.Release()
 	onlineErr := r.pushOnline(ctx, online, states, progs, sum, tracker)
 	if onlineErr == nil && len(online) > 0 {
 		// A server that restarted without persistence meanwhile lost the rows.
@@ -169,8 +170,9 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 	var vecErr error
 	if sum.landed() && ctx.Err() == nil {
-		sum.Precompute, vecErr = tracker.Rebuild(ctx, r.Store, r.Clock)
+		sum.Precompute, vecErr = tracker.Finish(ctx, r.Clock)
 	}
+	tracker.Release()
 	sum.VectorsPending = tracker.Pending()
 	if tbl == nil || onlineErr != nil {
 		if sum.Offline != nil {
@@ -280,6 +282,13 @@ func (r *Runner) readPush(ctx context.Context, rd *ingest.Reader, states []*mate
 
 // pushOnline writes every online view's latest rows, views in parallel.
 func (r *Runner) pushOnline(ctx context.Context, views []*registry.FeatureView, states []*materialize.Latest, progs []*materialize.ViewProgress, sum *Summary, tracker *precompute.Tracker) error {
+	names := make([]string, len(views))
+	for i, fv := range views {
+		names[i] = fv.Name
+	}
+	if err := tracker.Claim(ctx, names); err != nil {
+		return err
+	}
 	w := &materialize.Writer{Store: r.Store, Writers: r.Writers, Tracker: tracker}
 	results := make([]ViewResult, len(views))
 	var g errgroup.Group

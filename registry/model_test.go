@@ -111,3 +111,48 @@ func TestRecordMaterializationMovesViewLast(t *testing.T) {
 		t.Error("recorded into the wrong project")
 	}
 }
+
+func TestWithdrawMaterialization(t *testing.T) {
+	r := NewRegistry()
+	r.pb.FeatureViews = append(r.pb.FeatureViews, &feastpb.FeatureView{Spec: &feastpb.FeatureViewSpec{Name: "a", Project: "p"}})
+	r.pb.StreamFeatureViews = append(r.pb.StreamFeatureViews, &feastpb.StreamFeatureView{Spec: &feastpb.StreamFeatureViewSpec{Name: "s", Project: "p"}})
+	t1, t2, t3 := time.Unix(100, 0).UTC(), time.Unix(200, 0).UTC(), time.Unix(300, 0).UTC()
+	for _, v := range []string{"a", "s"} {
+		for _, iv := range [][2]time.Time{{t1, t2}, {t2, t3}} {
+			if err := r.RecordMaterialization("p", v, iv[0], iv[1], iv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tests := []struct {
+		view       string
+		start, end time.Time
+		found      bool
+		last       time.Time // watermark after
+		wantErr    bool
+	}{
+		{"a", t2, t3, true, t2, false},
+		{"a", t2, t3, false, t2, false}, // already withdrawn
+		{"a", t1, t3, false, t2, false}, // never recorded
+		{"s", t2, t3, true, t2, false},
+		{"missing", t1, t2, false, time.Time{}, true},
+	}
+	for _, tt := range tests {
+		found, err := r.WithdrawMaterialization("p", tt.view, tt.start, tt.end)
+		if found != tt.found || (err != nil) != tt.wantErr {
+			t.Errorf("withdraw %s [%v, %v]: found %v, err %v", tt.view, tt.start, tt.end, found, err)
+			continue
+		}
+		if tt.wantErr {
+			continue
+		}
+		o, _ := r.Objects("p")
+		var last time.Time
+		if fv, err := o.FeatureView(tt.view); err == nil {
+			last = fv.LastMaterialized()
+		}
+		if !last.Equal(tt.last) {
+			t.Errorf("withdraw %s [%v, %v]: watermark %v, want %v", tt.view, tt.start, tt.end, last, tt.last)
+		}
+	}
+}

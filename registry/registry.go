@@ -207,6 +207,46 @@ func (r *Registry) RecordMaterialization(project, view string, start, end, now t
 	return &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
 }
 
+// WithdrawMaterialization removes the last recorded interval equal to
+// [start, end] from a view, for a run that learns after recording that its
+// rows are gone: the watermark goes back, so that the next incremental run
+// rewrites the window. It reports whether such an interval was found.
+func (r *Registry) WithdrawMaterialization(project, view string, start, end time.Time) (bool, error) {
+	for _, p := range slices.Concat(metas(r.pb.FeatureViews), metas(r.pb.StreamFeatureViews)) {
+		if p.name != view || p.project != project || p.meta == nil {
+			continue
+		}
+		ivs := p.meta.MaterializationIntervals
+		for i := len(ivs) - 1; i >= 0; i-- {
+			if ivs[i].GetStartTime().AsTime().Equal(start) && ivs[i].GetEndTime().AsTime().Equal(end) {
+				p.meta.MaterializationIntervals = slices.Delete(ivs, i, i+1)
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return false, &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
+}
+
+type viewMeta struct {
+	name, project string
+	meta          *feastpb.FeatureViewMeta
+}
+
+func metas[V interface {
+	GetSpec() S
+	GetMeta() *feastpb.FeatureViewMeta
+}, S interface {
+	GetName() string
+	GetProject() string
+}](vs []V) []viewMeta {
+	out := make([]viewMeta, len(vs))
+	for i, v := range vs {
+		out[i] = viewMeta{v.GetSpec().GetName(), v.GetSpec().GetProject(), v.GetMeta()}
+	}
+	return out
+}
+
 func recordInterval(m *feastpb.FeatureViewMeta, iv *feastpb.MaterializationInterval, now time.Time) *feastpb.FeatureViewMeta {
 	if m == nil {
 		m = &feastpb.FeatureViewMeta{}

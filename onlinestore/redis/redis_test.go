@@ -134,3 +134,48 @@ func TestPlainClientOnATLSPortIsAdvised(t *testing.T) {
 		t.Errorf("err %v, want advice to add ssl=true", err)
 	}
 }
+
+// A writer that is gone (its connections closed, as when the process is
+// killed) leaves notes that are dead at once, though their lease still holds.
+func TestLedgerSeesAGoneWriter(t *testing.T) {
+	addr := testenv.Redis(t)
+	ctx := context.Background()
+	open := func() *Store {
+		s, err := Open(ctx, registry.RedisConfig{RedisType: "redis", ConnectionString: addr + ",db=9"}, Options{Project: "ledger"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	writer, reader := open(), open()
+	if err := writer.Ledger().Owe(ctx, []string{"svc"}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	live := func() []bool {
+		ds, err := reader.Ledger().Debts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []bool
+		for _, d := range ds {
+			if d.Owner != writer.owner {
+				t.Errorf("owner %q, want %q", d.Owner, writer.owner)
+			}
+			out = append(out, d.Live)
+		}
+		return out
+	}
+	if got := live(); len(got) != 1 || !got[0] {
+		t.Fatalf("while the writer runs: %v, want [true]", got)
+	}
+	_ = writer.Close()
+	var got []bool
+	for range 50 { // the server notices the closed connections within milliseconds
+		if got = live(); len(got) == 1 && !got[0] {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("after the writer closed: %v, want [false]", got)
+}

@@ -54,6 +54,7 @@ type Store struct {
 	c       goredis.UniversalClient
 	opts    Options
 	started map[string]string // run_id per data node when opened (Continuity)
+	owner   string            // this writer's name in the ledger
 }
 
 // Open connects to Redis as a feature_store.yaml's online_store describes it.
@@ -75,8 +76,10 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 	if opts.SentinelMaster == "" {
 		opts.SentinelMaster = cfg.SentinelMaster
 	}
+	owner := onlinestore.NewOwner()
 	uo := &goredis.UniversalOptions{
-		Addrs: co.Addrs, Username: co.Username, Password: co.Password, DB: co.DB, TLSConfig: tlsCfg,
+		ClientName: clientNamePrefix + owner,
+		Addrs:      co.Addrs, Username: co.Username, Password: co.Password, DB: co.DB, TLSConfig: tlsCfg,
 		PoolSize: opts.PoolSize, MaxRetries: -1, // retries are the retry decorator's (onlinestore/open)
 		DialTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 	}
@@ -98,7 +101,7 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 		}
 		return nil, fmt.Errorf("redis at %s: %w: %v%s", strings.Join(co.Addrs, ","), onlinestore.ErrConnection, err, advice)
 	}
-	s := &Store{c: c, opts: opts}
+	s := &Store{c: c, opts: opts, owner: owner}
 	if s.started, err = s.runIDs(ctx); err != nil {
 		_ = c.Close()
 		return nil, err

@@ -38,6 +38,9 @@ func (s *Store) DeleteView(context.Context, onlinestore.View) (int64, error) { r
 // Continuity is nil: the store is read-only.
 func (s *Store) Continuity(context.Context) error { return nil }
 
+// Ledger is nil: the store is read-only.
+func (s *Store) Ledger() onlinestore.Ledger { return nil }
+
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }
 

@@ -121,6 +121,38 @@ func (w *store) Continuity(ctx context.Context) error { return w.s.Continuity(ct
 
 func (w *store) Close() error { return w.s.Close() }
 
+// Ledger retries the store's ledger calls; all of them are idempotent.
+func (w *store) Ledger() onlinestore.Ledger {
+	l := w.s.Ledger()
+	if l == nil {
+		return nil
+	}
+	return ledger{l: l, p: w.p}
+}
+
+type ledger struct {
+	l onlinestore.Ledger
+	p Policy
+}
+
+func (r ledger) Owe(ctx context.Context, services []string, lease time.Duration) error {
+	return Do(ctx, r.p, func(ctx context.Context) error { return r.l.Owe(ctx, services, lease) })
+}
+
+func (r ledger) Settle(ctx context.Context, service, owner string) error {
+	return Do(ctx, r.p, func(ctx context.Context) error { return r.l.Settle(ctx, service, owner) })
+}
+
+func (r ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
+	var out []onlinestore.Debt
+	err := Do(ctx, r.p, func(ctx context.Context) error {
+		var err error
+		out, err = r.l.Debts(ctx)
+		return err
+	})
+	return out, err
+}
+
 // scanStore is a wrapped store that lists keys. A scan is not retried: it
 // hands batches on as it goes, so a second attempt would repeat them.
 type scanStore struct {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/feast-go/feast-go/internal/sqlitefile"
 	"github.com/feast-go/feast-go/onlinestore"
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -25,6 +26,7 @@ type Store struct {
 	blind   bool
 	mu      sync.Mutex // SQLite has one writer; writes are serialized here instead of retried
 	created map[string]bool
+	owner   string // this writer's name in the ledger
 }
 
 // Open opens (creating if needed) the database file at path.
@@ -32,7 +34,7 @@ func Open(ctx context.Context, path, project string, blind bool) (*Store, error)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("sqlite online store %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", sqlitefile.URI(path, "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite online store %s: %w", path, err)
 	}
@@ -40,7 +42,7 @@ func Open(ctx context.Context, path, project string, blind bool) (*Store, error)
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite online store %s: %w", path, err)
 	}
-	return &Store{db: db, project: project, blind: blind, created: map[string]bool{}}, nil
+	return &Store{db: db, project: project, blind: blind, created: map[string]bool{}, owner: onlinestore.NewOwner()}, nil
 }
 
 // Close closes the database.
@@ -261,10 +263,10 @@ func (s *Store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestor
 	return out, nil
 }
 
-// DeleteView drops the view's table, as Feast's update() does.
 // Continuity is nil: committed SQLite transactions are durable.
 func (s *Store) Continuity(context.Context) error { return nil }
 
+// DeleteView drops the view's table, as Feast's update() does.
 func (s *Store) DeleteView(ctx context.Context, v onlinestore.View) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +24,12 @@ type Memory struct {
 	LostFrom  int
 
 	checks int
+
+	// Owner names this store's writer in its ledger ("" = "memory"); Gone
+	// marks owners whose notes are dead whatever their lease.
+	Owner string
+	Gone  map[string]bool
+	notes map[[2]string]time.Time // (service, owner) -> lease end
 
 	mu     sync.Mutex
 	writes int
@@ -114,6 +122,22 @@ func (m *Memory) DeleteView(_ context.Context, v onlinestore.View) (int64, error
 	return n, nil
 }
 
+// ScanKeys implements onlinestore.KeyScanner: the keys holding v, in one batch.
+func (m *Memory) ScanKeys(_ context.Context, v onlinestore.View, fn func(keys [][]byte) error) error {
+	m.mu.Lock()
+	var keys [][]byte
+	for k, h := range m.hashes {
+		if _, ok := h[v.Name]; ok {
+			keys = append(keys, []byte(k))
+		}
+	}
+	m.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	return fn(keys)
+}
+
 // Close implements onlinestore.Store.
 func (m *Memory) Close() error { return nil }
 
@@ -126,4 +150,43 @@ func (m *Memory) Continuity(context.Context) error {
 		return fmt.Errorf("memory store: %w (a simulated restart)", onlinestore.ErrDataLost)
 	}
 	return nil
+}
+
+// Ledger implements onlinestore.Store: notes live while their lease holds,
+// unless their owner is in Gone (a writer that was killed).
+func (m *Memory) Ledger() onlinestore.Ledger { return memLedger{m} }
+
+type memLedger struct{ m *Memory }
+
+// owner names the memory store's own writer in its ledger.
+func (m *Memory) owner() string { return cmp.Or(m.Owner, "memory") }
+
+func (l memLedger) Owe(_ context.Context, services []string, lease time.Duration) error {
+	l.m.mu.Lock()
+	defer l.m.mu.Unlock()
+	if l.m.notes == nil {
+		l.m.notes = map[[2]string]time.Time{}
+	}
+	for _, s := range services {
+		l.m.notes[[2]string{s, l.m.owner()}] = time.Now().Add(lease)
+	}
+	return nil
+}
+
+func (l memLedger) Settle(_ context.Context, service, owner string) error {
+	l.m.mu.Lock()
+	defer l.m.mu.Unlock()
+	delete(l.m.notes, [2]string{service, cmp.Or(owner, l.m.owner())})
+	return nil
+}
+
+func (l memLedger) Debts(context.Context) ([]onlinestore.Debt, error) {
+	l.m.mu.Lock()
+	defer l.m.mu.Unlock()
+	var out []onlinestore.Debt
+	for k, until := range l.m.notes {
+		out = append(out, onlinestore.Debt{Service: k[0], Owner: k[1], Live: time.Now().Before(until) && !l.m.Gone[k[1]]})
+	}
+	slices.SortFunc(out, func(a, b onlinestore.Debt) int { return cmp.Compare(a.Service+"\n"+a.Owner, b.Service+"\n"+b.Owner) })
+	return out, nil
 }

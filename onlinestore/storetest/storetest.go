@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,6 +198,59 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		}
 	})
 	t.Run("deleting a view loses no concurrent write to another", func(t *testing.T) { deleteRace(t, newStore(t, false), t0) })
+	t.Run("ledger of owed vectors", func(t *testing.T) { Ledger(t, newStore(t, false)) })
+}
+
+// Ledger checks a store's ledger on its own writer's notes: a note is live
+// while its lease holds, dies when the lease ends or is given up, and is
+// gone once settled, by its owner or by another writer naming it.
+func Ledger(t *testing.T, s onlinestore.Store) {
+	ctx := context.Background()
+	l := s.Ledger()
+	debts := func() string {
+		t.Helper()
+		ds, err := l.Debts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(ds, func(a, b onlinestore.Debt) int { return strings.Compare(a.Service, b.Service) })
+		var out []string
+		for _, d := range ds {
+			out = append(out, fmt.Sprintf("%s live=%v", d.Service, d.Live))
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := debts(); got != "" {
+		t.Fatalf("a fresh store owes %q", got)
+	}
+	if err := l.Owe(ctx, []string{"svc_a", "svc_b", "svc_c"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := debts(), "svc_a live=true, svc_b live=true, svc_c live=true"; got != want {
+		t.Errorf("after Owe: %q, want %q", got, want)
+	}
+	if err := l.Settle(ctx, "svc_a", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Owe(ctx, []string{"svc_b"}, 0); err != nil { // given up
+		t.Fatal(err)
+	}
+	if err := l.Owe(ctx, []string{"svc_c"}, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // svc_c's lease ends
+	if got, want := debts(), "svc_b live=false, svc_c live=false"; got != want {
+		t.Errorf("after settling a, giving up b and c's lease ending: %q, want %q", got, want)
+	}
+	ds, _ := l.Debts(ctx)
+	for _, d := range ds {
+		if err := l.Settle(ctx, d.Service, d.Owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := debts(); got != "" {
+		t.Errorf("after settling every note by owner: %q", got)
+	}
 }
 
 // deleteRace removes view stats from entities that hold only it while

@@ -1,0 +1,81 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+)
+
+// ledgerTable holds the ledger's notes, one row per (project, service,
+// owner), beside Feast's "<project>_<view>" tables. A note is live while its
+// lease holds.
+const ledgerTable = "feast_go_vector_debts"
+
+// Ledger implements onlinestore.Store.
+func (s *Store) Ledger() onlinestore.Ledger { return ledger{s} }
+
+type ledger struct{ s *Store }
+
+func (l ledger) ensure(ctx context.Context) error {
+	_, err := l.s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+ledgerTable+
+		" (project TEXT NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL, until_ms INTEGER NOT NULL, PRIMARY KEY (project, service, owner))")
+	return err
+}
+
+func (l ledger) Owe(ctx context.Context, services []string, lease time.Duration) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.ensure(ctx); err != nil {
+		return fmt.Errorf("sqlite online store: %s: %w", ledgerTable, err)
+	}
+	until := time.Now().Add(lease).UnixMilli()
+	for _, svc := range services {
+		_, err := l.s.db.ExecContext(ctx, "INSERT INTO "+ledgerTable+" VALUES (?, ?, ?, ?) ON CONFLICT (project, service, owner) DO UPDATE SET until_ms = excluded.until_ms",
+			l.s.project, svc, l.s.owner, until)
+		if err != nil {
+			return fmt.Errorf("sqlite online store: note owed vectors: %w", err)
+		}
+	}
+	return nil
+}
+
+func (l ledger) Settle(ctx context.Context, service, owner string) error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.ensure(ctx); err != nil {
+		return fmt.Errorf("sqlite online store: %s: %w", ledgerTable, err)
+	}
+	_, err := l.s.db.ExecContext(ctx, "DELETE FROM "+ledgerTable+" WHERE project = ? AND service = ? AND owner = ?", l.s.project, service, cmp.Or(owner, l.s.owner))
+	if err != nil {
+		return fmt.Errorf("sqlite online store: settle owed vectors: %w", err)
+	}
+	return nil
+}
+
+func (l ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if err := l.ensure(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite online store: %s: %w", ledgerTable, err)
+	}
+	rows, err := l.s.db.QueryContext(ctx, "SELECT service, owner, until_ms FROM "+ledgerTable+" WHERE project = ? ORDER BY service, owner", l.s.project)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite online store: read owed vectors: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	now := time.Now().UnixMilli()
+	var out []onlinestore.Debt
+	for rows.Next() {
+		var d onlinestore.Debt
+		var until int64
+		if err := rows.Scan(&d.Service, &d.Owner, &until); err != nil {
+			return nil, fmt.Errorf("sqlite online store: read owed vectors: %w", err)
+		}
+		d.Live = until > now
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
