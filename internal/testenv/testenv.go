@@ -228,38 +228,81 @@ func redisServer(t testing.TB, extra ...string) string {
 // new, empty one (no persistence) starts on the same port.
 func redisRestartable(t testing.TB, extra ...string) (addr string, restart func()) {
 	t.Helper()
+	p := NewRedisProc(t, false, extra...)
+	return p.Addr, func() { p.Kill(); p.Start() }
+}
+
+// RedisProc is a redis-server a test controls: it can be killed and started
+// again on the same port, with the data of its append-only file when it
+// persists, or empty.
+type RedisProc struct {
+	Addr string
+	t    testing.TB
+	bin  string
+	args []string
+	dir  string
+	log  *os.File
+	cmd  *exec.Cmd
+}
+
+// NewRedisProc starts a redis-server on a free loopback port; persist turns
+// on its append-only file (written on every command, so that a killed
+// server restarts with every acknowledged write).
+func NewRedisProc(t testing.TB, persist bool, extra ...string) *RedisProc {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		Missing(t, "redis-server (Debian package redis-server)")
 	}
 	port := FreePort(t)
-	dir := t.TempDir()
-	args := append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, extra...)
-	addr = fmt.Sprintf("127.0.0.1:%d", port)
-	var cmd *exec.Cmd
-	logf, _ := os.Create(filepath.Join(dir, "redis.log"))
-	start := func() {
-		cmd = exec.Command(bin, args...)
-		inGroup(cmd)
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start redis-server: %v", err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-				_ = c.Close()
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		out, _ := os.ReadFile(logf.Name())
-		t.Fatalf("redis-server did not listen on %s:\n%s", addr, out)
+	p := &RedisProc{t: t, bin: bin, dir: t.TempDir(), Addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	aof := "no"
+	if persist {
+		aof = "yes"
 	}
-	stop := func() { stopGroup(cmd) }
-	start()
-	t.Cleanup(func() { stop(); _ = logf.Close() })
-	return addr, func() { stop(); start() }
+	p.args = append([]string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", aof,
+		"--appendfsync", "no", "--dir", p.dir}, extra...)
+	p.log, _ = os.Create(filepath.Join(p.dir, "redis.log"))
+	p.Start()
+	t.Cleanup(func() { p.Kill(); _ = p.log.Close() })
+	return p
+}
+
+// Start starts the server (again) and waits until it listens.
+func (p *RedisProc) Start() {
+	p.t.Helper()
+	p.cmd = exec.Command(p.bin, p.args...)
+	inGroup(p.cmd)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		p.t.Fatalf("start redis-server: %v", err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(p.log.Name())
+	p.t.Fatalf("redis-server did not listen on %s:\n%s", p.Addr, out)
+}
+
+// Kill kills the server (SIGKILL) and reaps it.
+func (p *RedisProc) Kill() {
+	if p.cmd != nil {
+		stopGroup(p.cmd)
+		p.cmd = nil
+	}
+}
+
+// Wipe removes the data files of a killed server: it starts empty.
+func (p *RedisProc) Wipe() {
+	p.t.Helper()
+	if err := os.RemoveAll(filepath.Join(p.dir, "appendonlydir")); err != nil {
+		p.t.Fatal(err)
+	}
 }
 
 // RedisRestartable starts a standalone redis-server without persistence and
