@@ -82,3 +82,24 @@ func TestInitRefusesNonEmptyFolder(t *testing.T) {
 		t.Errorf("init --force: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// An offline push from a copied demo would land in the original's tables
+// (Iceberg records absolute locations): it is refused, naming both folders.
+func TestPushOfflineRefusesACopiedDemo(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, dir, nil, "init", "orig"); r.code != 0 {
+		t.Fatalf("init: %d %q", r.code, r.stderr)
+	}
+	testenv.CopyDir(t, filepath.Join(dir, "orig"), filepath.Join(dir, "copy"))
+	if r := run(t, filepath.Join(dir, "copy"), nil, "apply", "-q"); r.code != 0 {
+		t.Fatalf("apply: %d %q", r.code, r.stderr)
+	}
+	input := filepath.Join(dir, "rows.csv")
+	if err := os.WriteFile(input, []byte("driver_id,conv_rate,acc_rate,avg_daily_trips,event_timestamp,created\n1001,0.5,0.5,3,2026-11-01T00:00:00,2026-11-01T00:00:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, filepath.Join(dir, "copy"), nil, "push", "driver_stats_push", "--input", input, "--to", "offline")
+	if r.code != ExitError || !strings.Contains(r.stderr, "copied or moved") || !strings.Contains(r.stderr, filepath.Join(dir, "orig")) {
+		t.Errorf("offline push from a copy: exit %d, %q", r.code, r.stderr)
+	}
+}

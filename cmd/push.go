@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/feast-go/feast-go/catalog"
+	"github.com/feast-go/feast-go/demo"
 	"github.com/feast-go/feast-go/ingest"
 	"github.com/feast-go/feast-go/materialize"
 	"github.com/feast-go/feast-go/onlinestore/open"
@@ -91,6 +92,11 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	src, views, err := push.Targets(repo.Objects, opts.Source)
 	if err != nil {
 		return usageError{err}
+	}
+	if to != push.Online {
+		if err := demo.CheckNotCopied(repo.Config.Dir); err != nil {
+			return err
+		}
 	}
 	in := e.IO.In
 	if opts.Input != "-" {

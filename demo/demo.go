@@ -3,10 +3,12 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -113,6 +115,46 @@ feature_services:
 // demoMarker marks a folder init wrote: only there may init replace a catalog.
 const demoMarker = ".feast-go-demo"
 
+// markerPrefix starts the marker's line; the folder init wrote follows.
+const markerPrefix = "written by feast-go init in "
+
+// ErrCopied is a demo repository used from another folder than the one
+// init wrote it in.
+var ErrCopied = errors.New("this demo repository was copied or moved")
+
+// CheckNotCopied reports ErrCopied when dir holds a demo that init wrote in
+// another folder. Iceberg records absolute locations, so the copy's
+// catalog still names the original's files: an append from the copy would
+// land in the original's tables. Folders init did not write pass.
+func CheckNotCopied(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, demoMarker))
+	if err != nil {
+		return nil
+	}
+	orig, ok := strings.CutPrefix(strings.TrimSpace(string(b)), markerPrefix)
+	if !ok {
+		return nil // written by an older init, which did not say where
+	}
+	here, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if same(orig, here) {
+		return nil
+	}
+	return fmt.Errorf("%w: feast-go init wrote it in %s, and its Iceberg catalog (data/catalog.db) still points at the tables there, so an append from %s would land in them; run `feast-go init --force` here for tables of its own", ErrCopied, orig, here)
+}
+
+// same reports whether two paths name one folder (links resolved).
+func same(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
+}
+
 // checkTargets refuses to write through a symbolic link (it could point out
 // of the folder) and to replace a catalog that an earlier init did not write.
 func checkTargets(dir, dbPath string) error {
@@ -140,7 +182,11 @@ func Write(ctx context.Context, dir string, now time.Time) (*Summary, error) {
 	if err := os.MkdirAll(filepath.Join(data, "warehouse"), 0o755); err != nil {
 		return nil, err
 	}
-	for name, body := range map[string]string{"feature_store.yaml": featureStore, "definitions.yaml": definitions, demoMarker: "written by feast-go init\n"} {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for name, body := range map[string]string{"feature_store.yaml": featureStore, "definitions.yaml": definitions, demoMarker: markerPrefix + abs + "\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			return nil, err
 		}

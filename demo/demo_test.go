@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,5 +50,43 @@ func TestWriteGuardsWhatIsNotItsOwn(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(outside); string(b) != "keep" {
 		t.Error("init wrote through the link")
+	}
+}
+
+// A demo used from another folder than the one init wrote it in is named as
+// a copy; the folder itself, through a link too, and folders init did not
+// write, are not.
+func TestCheckNotCopied(t *testing.T) {
+	orig := t.TempDir()
+	if _, err := Write(context.Background(), orig, now); err != nil {
+		t.Fatal(err)
+	}
+	copied := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(orig, demoMarker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(copied, demoMarker), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(orig, link); err != nil {
+		t.Fatal(err)
+	}
+	older := t.TempDir() // an init before the marker said where
+	if err := os.WriteFile(filepath.Join(older, demoMarker), []byte("written by feast-go init\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		dir    string
+		copied bool
+	}{{orig, false}, {link, false}, {copied, true}, {older, false}, {t.TempDir(), false}} {
+		err := CheckNotCopied(tt.dir)
+		if errors.Is(err, ErrCopied) != tt.copied || (err != nil && !tt.copied) {
+			t.Errorf("%s: %v, want copied=%v", tt.dir, err, tt.copied)
+		}
+		if tt.copied && (err == nil || !strings.Contains(err.Error(), orig) || !strings.Contains(err.Error(), "init --force")) {
+			t.Errorf("%s: the error does not name the original and the way out: %v", tt.dir, err)
+		}
 	}
 }
