@@ -82,7 +82,8 @@ type ViewScan struct {
 	Columns      Columns
 	Batches      iter.Seq2[arrow.RecordBatch, error]
 	FilesPlanned int
-	FilesTotal   int // data files in the snapshot (-1 when unknown)
+	BytesPlanned int64 // sizes of the planned data files
+	FilesTotal   int   // data files in the snapshot (-1 when unknown)
 	Table        string
 }
 
@@ -126,6 +127,9 @@ func (c *Cache) ScanView(ctx context.Context, fv *registry.FeatureView, cfg Conf
 		return nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err)
 	}
 	vs := &ViewScan{Schema: schema, Columns: cols, FilesPlanned: len(tasks), FilesTotal: -1, Table: tname}
+	for _, t := range tasks {
+		vs.BytesPlanned += t.File.FileSizeBytes()
+	}
 	if snap := tbl.CurrentSnapshot(); snap != nil && snap.Summary != nil {
 		if n, err := strconv.Atoi(snap.Summary.Properties["total-data-files"]); err == nil {
 			vs.FilesTotal = n

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/feast-go/feast-go/internal/golden"
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/materialize"
@@ -297,4 +299,17 @@ func TestEmptyRegistryIsNamed(t *testing.T) {
 	if r.code != ExitError || !strings.Contains(r.stderr, "registry.db is empty") || !strings.Contains(r.stderr, "Hint: run `feast-go apply` (or `feast apply`)") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// featureKeys lists the Redis keys in Feast's layout: every key but
+// feast-go's own (its run history and vector ledger).
+func featureKeys(t *testing.T, rc *goredis.Client) []string {
+	t.Helper()
+	var out []string
+	for _, k := range rc.Keys(context.Background(), "*").Val() {
+		if !strings.HasPrefix(k, "feast-go:") {
+			out = append(out, k)
+		}
+	}
+	return out
 }

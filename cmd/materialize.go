@@ -25,6 +25,7 @@ type MaterializeOptions struct {
 	PipelineSize    int      `opt:"pipeline-size,min=1"`
 	ScanConcurrency int      `opt:"scan-concurrency,min=1"`
 	ScanBatchSize   int      `opt:"scan-batch-size"`
+	ReportOptions
 }
 
 const materializeExit = `
@@ -78,6 +79,7 @@ func addMaterializeFlags(c *cobra.Command) {
 	addWriteFlags(c)
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
 	f.Int("scan-batch-size", 0, "rows per Arrow batch (0: iceberg-go's default)")
+	addReportFlags(c)
 }
 
 // addWriteFlags adds the online write flags materialize and push share.
@@ -86,11 +88,14 @@ func addWriteFlags(c *cobra.Command) {
 	c.Flags().Int("pipeline-size", open.DefaultPipelineSize, "rows per online store pipeline")
 }
 
-func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error {
+func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err error) {
+	report := e.startReport(opts.ReportOptions)
+	defer func() { err = report.finish(ctx, err) }()
 	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
 	}
+	report.repo = repo
 	now := e.Now()
 	end, err := parseTime(opts.End, now)
 	if err != nil {
@@ -122,7 +127,7 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	if err != nil {
 		return err
 	}
-	defer func() { _ = online.Close() }()
+	report.store = online // the report closes it, after writing the history
 	cache := catalog.NewCache()
 	defer func() { _ = cache.Close() }()
 	track, stop := e.viewsLine(e.command)
@@ -135,6 +140,7 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) error
 	}
 	sum, err := runner.Run(ctx, plan)
 	stop()
+	report.rec.AddMaterialize(sum)
 	if perr := e.Printer.Summary(e.command, materializeReport{sum}); perr != nil && err == nil {
 		err = perr
 	}

@@ -27,6 +27,12 @@ func (e *Env) load(opts any) error {
 	rv := reflect.ValueOf(opts).Elem()
 	rt := rv.Type()
 	for i := range rt.NumField() {
+		if rt.Field(i).Anonymous && rt.Field(i).Type.Kind() == reflect.Struct { // shared options, embedded
+			if err := e.load(rv.Field(i).Addr().Interface()); err != nil {
+				return err
+			}
+			continue
+		}
 		tag, ok := rt.Field(i).Tag.Lookup("opt")
 		if !ok {
 			continue

@@ -17,6 +17,7 @@ import (
 type PrecomputeOptions struct {
 	Services []string // positional
 	Since    string   `opt:"since"`
+	ReportOptions
 }
 
 func newPrecomputeCmd(e *Env) *cobra.Command {
@@ -38,10 +39,17 @@ EXIT STATUS
 		RunE:        command(e, opts, func(o *PrecomputeOptions, args []string) { o.Services = args }, runPrecompute),
 	}
 	c.Flags().String("since", "", "only entities with a view updated at or after this `time`")
+	addReportFlags(c)
 	return c
 }
 
-func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
+func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) (err error) {
+	report := e.startReport(opts.ReportOptions)
+	var stats []precompute.Stats
+	defer func() {
+		report.rec.AddPrecompute(stats)
+		err = report.finish(ctx, err)
+	}()
 	var since time.Time
 	if opts.Since != "" {
 		var err error
@@ -53,6 +61,7 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 	if err != nil {
 		return err
 	}
+	report.repo = repo
 	services, err := precompute.Services(repo.Objects, opts.Services)
 	if err != nil {
 		return usageError{err}
@@ -64,10 +73,9 @@ func runPrecompute(ctx context.Context, e *Env, opts *PrecomputeOptions) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = online.Close() }()
+	report.store = online // the report closes it, after writing the history
 	var done atomic.Int64
 	b := &precompute.Builder{Store: online, Objects: repo.Objects, Now: e.Now, Done: &done}
-	var stats []precompute.Stats
 	for _, fs := range services {
 		done.Store(0)
 		stop := e.counterLine("precompute "+fs.Name, &done)

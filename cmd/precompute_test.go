@@ -39,7 +39,7 @@ func TestMaterializeRebuildsVectorsAndPrecomputeRestoresThem(t *testing.T) {
 	ctx := context.Background()
 	rc := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer func() { _ = rc.Close() }()
-	keys := rc.Keys(ctx, "*").Val()
+	keys := featureKeys(t, rc)
 	if len(keys) != 4 {
 		t.Fatalf("%d keys", len(keys))
 	}

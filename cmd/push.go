@@ -26,6 +26,7 @@ type PushOptions struct {
 	WriteConns   int    `opt:"write-connections,min=1"`
 	PipelineSize int    `opt:"pipeline-size,min=1"`
 	Parallel     int    `opt:"parallel,min=1"`
+	ReportOptions
 }
 
 func newPushCmd(e *Env) *cobra.Command {
@@ -67,10 +68,17 @@ EXIT STATUS
 	f.String("to", "online", "where to write: online, offline or online_and_offline")
 	f.Int("parallel", materialize.DefaultParallel, "feature views written at once")
 	addWriteFlags(c)
+	addReportFlags(c)
 	return c
 }
 
-func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
+func runPush(ctx context.Context, e *Env, opts *PushOptions) (err error) {
+	report := e.startReport(opts.ReportOptions)
+	var sum *push.Summary
+	defer func() {
+		report.rec.AddPush(opts.Source, opts.To, sum)
+		err = report.finish(ctx, err)
+	}()
 	if opts.Input == "" {
 		return usageError{errors.New("--input is required (a file, or - for stdin)")}
 	}
@@ -89,6 +97,7 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 	if err != nil {
 		return err
 	}
+	report.repo = repo
 	src, views, err := push.Targets(repo.Objects, opts.Source)
 	if err != nil {
 		return usageError{err}
@@ -115,11 +124,11 @@ func runPush(ctx context.Context, e *Env, opts *PushOptions) error {
 		if runner.Store, err = open.Open(ctx, repo.Config, e.tuning(opts.WriteConns, opts.PipelineSize)); err != nil {
 			return err
 		}
-		defer func() { _ = runner.Store.Close() }()
+		report.store = runner.Store // the report closes it, after writing the history
 	}
 	var stop func()
 	runner.Progress, stop = e.viewsLine("push")
-	sum, err := runner.Run(ctx, push.Request{
+	sum, err = runner.Run(ctx, push.Request{
 		Source: src, Views: views, To: to,
 		Open: func(cols []ingest.Column) (*ingest.Reader, error) {
 			return ingest.NewReader(in, format, cols, ingest.Options{Name: opts.Input})

@@ -63,6 +63,7 @@ type ViewResult struct {
 	SkippedOlder int64     `json:"skipped_older"`
 	FilesPlanned int       `json:"files_planned"`
 	FilesTotal   int       `json:"files_total"`
+	BytesPlanned int64     `json:"bytes_planned"` // sizes of the data files scanned
 	Seconds      float64   `json:"seconds"`
 	Recorded     bool      `json:"interval_recorded"`
 	Error        string    `json:"error,omitempty"`
@@ -202,7 +203,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if err != nil {
 		return res, err
 	}
-	res.FilesPlanned, res.FilesTotal = vs.FilesPlanned, vs.FilesTotal
+	res.FilesPlanned, res.FilesTotal, res.BytesPlanned = vs.FilesPlanned, vs.FilesTotal, vs.BytesPlanned
 	lt := NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
 	for rec, err := range vs.Batches {
 		if err != nil {

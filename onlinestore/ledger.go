@@ -49,3 +49,13 @@ func NewOwner() string {
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
+
+// RunLog is a store's bounded history of feast-go runs, kept beside the
+// features so that every host that runs feast-go against the store sees
+// the same history. Records are opaque to the store.
+type RunLog interface {
+	// AppendRun adds a record and drops all but the newest keep.
+	AppendRun(ctx context.Context, record []byte, keep int) error
+	// Runs returns up to n records, newest first.
+	Runs(ctx context.Context, n int) ([][]byte, error)
+}

@@ -61,6 +61,9 @@ type Store interface {
 	// Ledger is the store's record of owed vectors, or nil when the store
 	// cannot be written.
 	Ledger() Ledger
+	// RunLog is the store's history of runs, or nil when the store cannot
+	// be written.
+	RunLog() RunLog
 	Close() error
 }
 

@@ -3,6 +3,7 @@
 # - a virtualenv with Feast 0.67 (the reference implementation) and pyiceberg;
 # - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
+# - a Prometheus Pushgateway, built from its Go module (the metrics tests push to it);
 # - PostgreSQL and Redis (Debian packages postgresql, redis-server, redis-tools); the tests
 #   start their own servers on free loopback ports.
 # Idempotent: what is already there and current is reused.
@@ -55,3 +56,18 @@ if [ ! -s "$jar" ]; then
 fi
 unzip -p "$jar" META-INF/MANIFEST.MF | grep -q 'Main-Class: org.apache.iceberg.rest.RESTCatalogServer'
 echo "test-deps: Iceberg REST catalog server at $jar" >&2
+
+# The Pushgateway, built once from its module (go install pkg@version is refused: the proxy
+# does not list the module's versions, so it is built from a throwaway module that requires it).
+pgw_version=v1.11.1
+pgw=$cache/bin/pushgateway-$pgw_version
+if [ ! -x "$pgw" ]; then
+  echo "test-deps: building the Prometheus Pushgateway $pgw_version" >&2
+  mod=$(mktemp -d)
+  printf 'module pgwbuild\n\ngo 1.26\n\nrequire github.com/prometheus/pushgateway %s\n' "$pgw_version" >"$mod/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/prometheus/pushgateway"\n' >"$mod/tools.go"
+  (cd "$mod" && GOFLAGS=-mod=mod go mod tidy && GOFLAGS=-mod=mod go build -o "$pgw.tmp" github.com/prometheus/pushgateway)
+  mv "$pgw.tmp" "$pgw"
+  rm -rf "$mod"
+fi
+echo "test-deps: Pushgateway at $pgw" >&2

@@ -473,3 +473,40 @@ func stopGroup(cmd *exec.Cmd) {
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	_ = cmd.Wait()
 }
+
+// PushgatewayVersion is the Pushgateway scripts/test-deps.sh builds.
+const PushgatewayVersion = "v1.11.1"
+
+// Pushgateway starts a Prometheus Pushgateway (built by
+// scripts/test-deps.sh) on a free loopback port and returns its URL.
+func Pushgateway(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the Pushgateway does not run with -short")
+	}
+	home, _ := os.UserHomeDir()
+	bin := filepath.Join(home, ".cache", "feast-go", "bin", "pushgateway-"+PushgatewayVersion)
+	if _, err := os.Stat(bin); err != nil {
+		Missing(t, "the Prometheus Pushgateway (scripts/test-deps.sh builds it)")
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+	cmd := exec.Command(bin, "--web.listen-address="+addr)
+	inGroup(cmd)
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "pushgateway.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start the Pushgateway: %v", err)
+	}
+	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = c.Close()
+			return "http://" + addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, _ := os.ReadFile(logf.Name())
+	t.Fatalf("the Pushgateway did not listen on %s:\n%s", addr, out)
+	return ""
+}

@@ -41,6 +41,9 @@ func (s *Store) Continuity(context.Context) error { return nil }
 // Ledger is nil: the store is read-only.
 func (s *Store) Ledger() onlinestore.Ledger { return nil }
 
+// RunLog is nil: the store is read-only.
+func (s *Store) RunLog() onlinestore.RunLog { return nil }
+
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }
 

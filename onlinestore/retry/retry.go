@@ -130,6 +130,35 @@ func (w *store) Ledger() onlinestore.Ledger {
 	return ledger{l: l, p: w.p}
 }
 
+// RunLog retries the history's calls. An append retried after a lost reply
+// may record a run twice; the history is for people, and says so.
+func (w *store) RunLog() onlinestore.RunLog {
+	l := w.s.RunLog()
+	if l == nil {
+		return nil
+	}
+	return runLog{l: l, p: w.p}
+}
+
+type runLog struct {
+	l onlinestore.RunLog
+	p Policy
+}
+
+func (r runLog) AppendRun(ctx context.Context, record []byte, keep int) error {
+	return Do(ctx, r.p, func(ctx context.Context) error { return r.l.AppendRun(ctx, record, keep) })
+}
+
+func (r runLog) Runs(ctx context.Context, n int) ([][]byte, error) {
+	var out [][]byte
+	err := Do(ctx, r.p, func(ctx context.Context) error {
+		var err error
+		out, err = r.l.Runs(ctx, n)
+		return err
+	})
+	return out, err
+}
+
 type ledger struct {
 	l onlinestore.Ledger
 	p Policy

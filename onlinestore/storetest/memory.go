@@ -30,6 +30,7 @@ type Memory struct {
 	Owner string
 	Gone  map[string]bool
 	notes map[[2]string]time.Time // (service, owner) -> lease end
+	runs  [][]byte                // run history, newest first
 
 	mu     sync.Mutex
 	writes int
@@ -189,4 +190,25 @@ func (l memLedger) Debts(context.Context) ([]onlinestore.Debt, error) {
 	}
 	slices.SortFunc(out, func(a, b onlinestore.Debt) int { return cmp.Compare(a.Service+"\n"+a.Owner, b.Service+"\n"+b.Owner) })
 	return out, nil
+}
+
+// RunLog implements onlinestore.Store.
+func (m *Memory) RunLog() onlinestore.RunLog { return memRunLog{m} }
+
+type memRunLog struct{ m *Memory }
+
+func (l memRunLog) AppendRun(_ context.Context, record []byte, keep int) error {
+	l.m.mu.Lock()
+	defer l.m.mu.Unlock()
+	l.m.runs = append([][]byte{append([]byte(nil), record...)}, l.m.runs...)
+	if len(l.m.runs) > max(keep, 1) {
+		l.m.runs = l.m.runs[:max(keep, 1)]
+	}
+	return nil
+}
+
+func (l memRunLog) Runs(_ context.Context, n int) ([][]byte, error) {
+	l.m.mu.Lock()
+	defer l.m.mu.Unlock()
+	return slices.Clone(l.m.runs[:min(n, len(l.m.runs))]), nil
 }

@@ -199,6 +199,31 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 	})
 	t.Run("deleting a view loses no concurrent write to another", func(t *testing.T) { deleteRace(t, newStore(t, false), t0) })
 	t.Run("ledger of owed vectors", func(t *testing.T) { Ledger(t, newStore(t, false)) })
+	t.Run("run history", func(t *testing.T) { History(t, newStore(t, false)) })
+}
+
+// History checks a store's run history: newest first, bounded by keep.
+func History(t *testing.T, s onlinestore.Store) {
+	ctx := context.Background()
+	l := s.RunLog()
+	if got, err := l.Runs(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("a fresh store's history: %q, %v", got, err)
+	}
+	for i := range 7 {
+		if err := l.AppendRun(ctx, []byte(fmt.Sprintf(`{"run":%d}`, i)), 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := l.Runs(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"run":6} {"run":5} {"run":4} {"run":3} {"run":2}`; fmt.Sprintf("%s", bytes.Join(got, []byte(" "))) != want {
+		t.Errorf("history %s, want %s", bytes.Join(got, []byte(" ")), want)
+	}
+	if got, _ := l.Runs(ctx, 2); len(got) != 2 || string(got[0]) != `{"run":6}` {
+		t.Errorf("the 2 newest: %q", got)
+	}
 }
 
 // Ledger checks a store's ledger on its own writer's notes: a note is live
