@@ -18,6 +18,7 @@ const (
 	ExitError       = 1
 	ExitUsage       = 2
 	ExitPartial     = 3
+	ExitStale       = 4
 	ExitInterrupted = 130
 )
 
@@ -41,6 +42,8 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, materialize.ErrPartial):
 		return ExitPartial
+	case isStale(err):
+		return ExitStale
 	}
 	return ExitError
 }
@@ -56,6 +59,8 @@ func hint(err error, helpPath string) string {
 		return "feast-go runs in a Feast feature repository; `feast-go init demo` writes one"
 	case errors.Is(err, registry.ErrNoRegistry):
 		return "run `feast-go apply` (or `feast apply`) in the repository first"
+	case isStale(err):
+		return "run `feast-go materialize-incremental now`, or see why the last runs failed: `feast-go status --runs 10`"
 	case errors.Is(err, push.ErrOfflinePending):
 		return "the online rows landed; re-run the same push with `--to offline` to append them to the table"
 	}

@@ -87,7 +87,8 @@ its registry), materializes Apache Iceberg offline tables into the online store 
 the bytes Feast's feature servers read, and rebuilds precomputed feature vectors.
 
 EXIT STATUS
-  0 ok · 1 error · 2 usage error · 3 partial (some feature views failed, others landed) · 130 interrupted`,
+  0 ok · 1 error · 2 usage error · 3 partial (some feature views failed, others landed)
+  4 stale (status: a feature view older than its limit) · 130 interrupted`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
@@ -113,6 +114,7 @@ EXIT STATUS
 		newMaterializeIncrementalCmd(e),
 		newPushCmd(e),
 		newPrecomputeCmd(e),
+		newStatusCmd(e),
 		newBenchCmd(e),
 		newInitCmd(e),
 		newGetCmd(e),

@@ -96,6 +96,7 @@ type FeatureView struct {
 	Owner         string
 	Tags          map[string]string
 	Intervals     []Interval
+	State         string // Feast's FeatureViewState as stored (AVAILABLE_ONLINE, …); "" when unset
 	Pos           Pos
 }
 
@@ -222,9 +223,16 @@ func FeatureViewFromProto(p *feastpb.FeatureView) (*FeatureView, error) {
 		EntityColumns: fieldsFromProto(s.GetEntityColumns()), Features: fieldsFromProto(s.GetFeatures()),
 		TTL: s.GetTtl().AsDuration(), Online: s.GetOnline(), Offline: s.GetOffline(), Disabled: s.GetDisabled(),
 		Description: s.GetDescription(), Owner: s.GetOwner(), Tags: cloneMap(s.GetTags()),
-		Intervals: intervalsFromProto(p.GetMeta()),
+		Intervals: intervalsFromProto(p.GetMeta()), State: stateFromProto(p.GetMeta()),
 	}
 	return fv, fv.setSources(s.GetBatchSource(), s.GetStreamSource())
+}
+
+func stateFromProto(meta *feastpb.FeatureViewMeta) string {
+	if meta.GetState() == feastpb.FeatureViewState(0) {
+		return ""
+	}
+	return meta.GetState().String()
 }
 
 // StreamFeatureViewFromProto converts a registry stream feature view.
@@ -235,7 +243,7 @@ func StreamFeatureViewFromProto(p *feastpb.StreamFeatureView) (*FeatureView, err
 		EntityColumns: fieldsFromProto(s.GetEntityColumns()), Features: fieldsFromProto(s.GetFeatures()),
 		TTL: s.GetTtl().AsDuration(), Online: s.GetOnline(), Disabled: s.GetDisabled(),
 		Description: s.GetDescription(), Owner: s.GetOwner(), Tags: cloneMap(s.GetTags()),
-		Intervals: intervalsFromProto(p.GetMeta()),
+		Intervals: intervalsFromProto(p.GetMeta()), State: stateFromProto(p.GetMeta()),
 	}
 	return fv, fv.setSources(s.GetBatchSource(), s.GetStreamSource())
 }
