@@ -12,7 +12,10 @@ import (
 	"github.com/feast-go/feast-go/materialize"
 	"github.com/feast-go/feast-go/onlinestore/open"
 	"github.com/feast-go/feast-go/precompute"
+	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/tracing"
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // MaterializeOptions are the options of materialize and materialize-incremental.
@@ -96,31 +99,10 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 		return err
 	}
 	report.repo = repo
-	now := e.Now()
-	end, err := parseTime(opts.End, now)
+	plan, err := planMaterialize(ctx, e, opts, repo)
 	if err != nil {
 		return err
 	}
-	views, skipped, err := materialize.SelectViews(repo.Objects, opts.Views)
-	switch {
-	case err != nil && len(opts.Views) > 0:
-		return usageErrorf("--views: %w", err)
-	case err != nil:
-		return fmt.Errorf("registry %s: %w", displayPath(repo.Config.Dir, repo.Registry.Path), err)
-	}
-	var plan *materialize.Plan
-	if opts.Incremental {
-		plan = materialize.PlanIncremental(views, end, now)
-	} else {
-		start, err := parseTime(opts.Start, now)
-		if err != nil {
-			return err
-		}
-		if plan, err = materialize.PlanWindow(views, start, end); err != nil {
-			return usageError{err}
-		}
-	}
-	plan.Skipped = append(skipped, plan.Skipped...)
 
 	tuneGC(e.LookupEnv)
 	online, err := open.Open(ctx, repo.Config, e.tuning(opts.WriteConns, opts.PipelineSize))
@@ -145,6 +127,38 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 		err = perr
 	}
 	return err
+}
+
+// planMaterialize picks the views and their windows.
+func planMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions, repo *registry.Repo) (plan *materialize.Plan, err error) {
+	_, span := tracing.Start(ctx, "plan")
+	defer func() { tracing.End(span, err) }()
+	now := e.Now()
+	end, err := parseTime(opts.End, now)
+	if err != nil {
+		return nil, err
+	}
+	views, skipped, err := materialize.SelectViews(repo.Objects, opts.Views)
+	switch {
+	case err != nil && len(opts.Views) > 0:
+		return nil, usageErrorf("--views: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("registry %s: %w", displayPath(repo.Config.Dir, repo.Registry.Path), err)
+	}
+	if opts.Incremental {
+		plan = materialize.PlanIncremental(views, end, now)
+	} else {
+		start, err := parseTime(opts.Start, now)
+		if err != nil {
+			return nil, err
+		}
+		if plan, err = materialize.PlanWindow(views, start, end); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	plan.Skipped = append(skipped, plan.Skipped...)
+	span.SetAttributes(attribute.Int("feast_go.views", len(plan.Tasks)))
+	return plan, nil
 }
 
 // tuning sizes the online store for conns concurrent writers (and room for

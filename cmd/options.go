@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feast-go/feast-go/tracing"
 	"github.com/spf13/cast"
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Every command's options are one struct whose fields carry `opt:"key"`:
@@ -157,6 +159,9 @@ func command[O any](e *Env, opts *O, args func(*O, []string), run func(context.C
 		if e.runF != nil {
 			return e.runF(c.Context(), c.Name(), opts)
 		}
-		return run(c.Context(), e, opts)
+		ctx, span := tracing.Start(c.Context(), "feast-go "+c.Name(), attribute.String("feast.project", e.project()))
+		err := run(ctx, e, opts)
+		tracing.End(span, err)
+		return err
 	}
 }

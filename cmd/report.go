@@ -41,11 +41,7 @@ type runReport struct {
 
 // startReport begins the report of the command running now.
 func (e *Env) startReport(opts ReportOptions) *runReport {
-	project := ""
-	if e.cfg != nil {
-		project = e.cfg.Project
-	}
-	return &runReport{e: e, opts: opts, rec: runlog.New(e.command, project, e.started)}
+	return &runReport{e: e, opts: opts, rec: runlog.New(e.command, e.project(), e.started)}
 }
 
 // finish reports the run that ended with err, and returns err unchanged:

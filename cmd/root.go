@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/feast-go/feast-go/materialize"
 	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/tracing"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -64,6 +66,8 @@ type Env struct {
 	command  string
 	helpPath string // "feast-go materialize": where usage errors point
 	started  time.Time
+	// stopTracing flushes the spans of the run (Setup's no-op when traces are off).
+	stopTracing func()
 	// runF, when set (tests), receives each command's loaded options instead
 	// of the command running.
 	runF func(ctx context.Context, command string, opts any) error
@@ -74,6 +78,9 @@ const needsRepo = "feast-go/needs-repo"
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(d *Deps) (*cobra.Command, *Env) {
+	if d.LookupEnv == nil { // an empty environment
+		d.LookupEnv = func(string) (string, bool) { return "", false }
+	}
 	e := &Env{Deps: d, V: viper.New(), Log: slog.New(slog.DiscardHandler), started: d.Now()}
 	e.V.SetEnvPrefix("FEAST_GO")
 	e.V.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
@@ -155,7 +162,20 @@ func (e *Env) setup(c *cobra.Command) error {
 		return err
 	}
 	e.Log = log
+	stop, err := tracing.Setup(c.Context(), e.LookupEnv, resolveBuild(e.Build, debug.ReadBuildInfo).Version)
+	if err != nil {
+		e.Log.Warn("traces are off", "error", err)
+	}
+	e.stopTracing = stop
 	return nil
+}
+
+// project is the repository's project, once feature_store.yaml is read.
+func (e *Env) project() string {
+	if e.cfg == nil {
+		return ""
+	}
+	return e.cfg.Project
 }
 
 // RepoDir is the repository folder: --chdir, else the working directory.
@@ -234,6 +254,9 @@ func Main(ctx context.Context, args []string, d *Deps) int {
 	args = protectRelativeTimes(args)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if e.stopTracing != nil {
+		e.stopTracing()
+	}
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = usageError{err} // cobra's own argument check
 	}

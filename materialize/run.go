@@ -16,6 +16,8 @@ import (
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/tracing"
+	"go.opentelemetry.io/otel/attribute"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -152,7 +154,9 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	var vecErr error
 	if ctx.Err() == nil {
 		log.Debug("rebuilding precomputed vectors", "phase", "vectors")
-		sum.Precompute, vecErr = tracker.Finish(ctx, r.Clock)
+		vctx, vspan := tracing.Start(ctx, "vectors")
+		sum.Precompute, vecErr = tracker.Finish(vctx, r.Clock)
+		tracing.End(vspan, vecErr)
 	}
 	tracker.Release()
 	sum.VectorsPending = tracker.Pending()
@@ -185,6 +189,11 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Logger) (res ViewResult, err error) {
 	fv := task.View
 	res = ViewResult{View: fv.Name, Start: task.Start, End: task.End}
+	ctx, span := tracing.Start(ctx, "view "+fv.Name, attribute.String("feast.feature_view", fv.Name))
+	defer func() {
+		span.SetAttributes(attribute.Int64("feast_go.rows_scanned", res.RowsScanned), attribute.Int64("feast_go.written", res.Written))
+		tracing.End(span, err)
+	}()
 	began := r.Clock()
 	defer func() { res.Seconds = r.Clock().Sub(began).Seconds() }()
 	prog := &ViewProgress{View: fv.Name}
@@ -195,53 +204,79 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, fv.BatchSource.DisplayName())
 	}
 	log.Debug("scanning", "phase", "scan", "view", fv.Name, "start", task.Start, "end", task.End)
-	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.Lookup)
+	lt, err := r.scan(ctx, task, &res, prog)
 	if err != nil {
 		return res, err
-	}
-	vs, err := r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Options.Scan)
-	if err != nil {
-		return res, err
-	}
-	res.FilesPlanned, res.FilesTotal, res.BytesPlanned = vs.FilesPlanned, vs.FilesTotal, vs.BytesPlanned
-	lt := NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
-	for rec, err := range vs.Batches {
-		if err != nil {
-			return res, err
-		}
-		err = lt.Add(rec)
-		prog.RowsScanned.Add(rec.NumRows())
-		rec.Release()
-		if err != nil {
-			return res, err
-		}
 	}
 	res.RowsScanned, res.NullKeys, res.OutOfRange, res.Entities = lt.scanned, lt.nullKeys, lt.outOfRange, int64(lt.Entities())
 	if res.OutOfRange > 0 {
 		log.Warn("rows skipped: event or created time out of range (1677-09-21 to 2262-04-11)", "view", fv.Name, "rows", res.OutOfRange)
 	}
 	prog.Entities.Store(res.Entities)
-	log.Debug("writing", "phase", "write", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", vs.FilesPlanned)
+	log.Debug("writing", "phase", "write", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", res.FilesPlanned)
 
-	st, err := w.Write(ctx, fv, lt, prog)
+	wctx, wspan := tracing.Start(ctx, "write")
+	st, err := w.Write(wctx, fv, lt, prog)
+	tracing.End(wspan, err)
 	res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
 	if err != nil {
 		return res, err
 	}
-	// Every write is acknowledged, and the server still holds them (it did
-	// not restart without persistence meanwhile): only now may the watermark move.
-	if err := r.Store.Continuity(ctx); err != nil {
-		return res, fmt.Errorf("feature view %q: %w; its interval is not recorded", fv.Name, err)
-	}
 	log.Debug("recording the interval", "phase", "record", "view", fv.Name, "written", res.Written, "skipped_older", res.SkippedOlder)
-	err = r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
-		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.Clock())
-	})
+	rctx, rspan := tracing.Start(ctx, "record")
+	err = r.record(rctx, task)
+	tracing.End(rspan, err)
 	if err != nil {
-		return res, fmt.Errorf("feature view %q: record interval: %w", fv.Name, err)
+		return res, err
 	}
 	res.Recorded = true
 	return res, nil
+}
+
+// scan reads the view's window into the latest row per entity.
+func (r *Runner) scan(ctx context.Context, task Task, res *ViewResult, prog *ViewProgress) (lt *Latest, err error) {
+	ctx, span := tracing.Start(ctx, "scan")
+	defer func() { tracing.End(span, err) }()
+	fv := task.View
+	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Options.Scan)
+	if err != nil {
+		return nil, err
+	}
+	res.FilesPlanned, res.FilesTotal, res.BytesPlanned = vs.FilesPlanned, vs.FilesTotal, vs.BytesPlanned
+	span.SetAttributes(attribute.Int("feast_go.files_planned", vs.FilesPlanned), attribute.String("iceberg.table", vs.Table))
+	lt = NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
+	for rec, err := range vs.Batches {
+		if err != nil {
+			return nil, err
+		}
+		err = lt.Add(rec)
+		prog.RowsScanned.Add(rec.NumRows())
+		rec.Release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return lt, nil
+}
+
+// record moves the view's watermark, once every write is acknowledged and
+// the server still holds them (it did not restart without persistence meanwhile).
+func (r *Runner) record(ctx context.Context, task Task) error {
+	fv := task.View
+	if err := r.Store.Continuity(ctx); err != nil {
+		return fmt.Errorf("feature view %q: %w; its interval is not recorded", fv.Name, err)
+	}
+	err := r.Repo.Registry.Update(ctx, func(reg *registry.Registry) error {
+		return reg.RecordMaterialization(r.Repo.Config.Project, fv.Name, task.Start, task.End, r.Clock())
+	})
+	if err != nil {
+		return fmt.Errorf("feature view %q: record interval: %w", fv.Name, err)
+	}
+	return nil
 }
 
 // lostAfterRecording checks, at the end of the run, that the store still

@@ -11,6 +11,8 @@ import (
 	"github.com/feast-go/feast-go/internal/pool"
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/tracing"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Defaults of a Builder.
@@ -67,9 +69,11 @@ func (b *Builder) plan(fs *registry.FeatureService) (Schema, []onlinestore.View,
 // the service's join keys), reading every view of an entity in one round trip
 // per batch. Entities with no data in any view get no vector; with since set,
 // entities whose every view is older than since are skipped.
-func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (Stats, error) {
+func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (st Stats, err error) {
+	ctx, span := tracing.Start(ctx, "precompute "+fs.Name, attribute.String("feast.feature_service", fs.Name), attribute.Int("feast_go.entities", len(keys)))
+	defer func() { tracing.End(span, err) }()
 	began := b.now()
-	st := Stats{Service: fs.Name}
+	st = Stats{Service: fs.Name}
 	s, views, joinKeys, err := b.plan(fs)
 	if err != nil {
 		return st, err
@@ -110,13 +114,15 @@ func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(ctx c
 // RebuildAll rebuilds every entity of the service's join keys found in the
 // store. A full rebuild (since zero) also settles the ledger notes of
 // writers that were gone before it began: it covers whatever they left.
-func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, since time.Time) (Stats, error) {
+func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, since time.Time) (st Stats, err error) {
+	ctx, span := tracing.Start(ctx, "precompute "+fs.Name, attribute.String("feast.feature_service", fs.Name), attribute.Bool("feast_go.full", true))
+	defer func() { tracing.End(span, err) }()
 	scanner, ok := b.Store.(onlinestore.KeyScanner)
 	if !ok {
 		return Stats{Service: fs.Name}, fmt.Errorf("feature service %q: the online store cannot list entity keys", fs.Name)
 	}
 	began := b.now()
-	st := Stats{Service: fs.Name}
+	st = Stats{Service: fs.Name}
 	s, views, joinKeys, err := b.plan(fs)
 	if err != nil {
 		return st, err

@@ -14,6 +14,7 @@ import (
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
+	"github.com/feast-go/feast-go/tracing"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -145,7 +146,9 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 		return sum, fmt.Errorf("push source %q: %w", req.Source.Name, err)
 	}
 	// Pass 1: read and check everything.
-	states, progs, sp, err := r.read(ctx, req, cols, online, tbl, sum)
+	rctx, rspan := tracing.Start(ctx, "read")
+	states, progs, sp, err := r.read(rctx, req, cols, online, tbl, sum)
+	tracing.End(rspan, err)
 	if sp != nil {
 		defer sp.remove()
 	}
@@ -156,7 +159,9 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	// Pass 2: write online, refresh the vectors of what landed, then append offline.
 	tracker := precompute.NewTracker(r.Repo.Objects, r.Store)
 	defer tracker.Release()
-	onlineErr := r.pushOnline(ctx, online, states, progs, sum, tracker)
+	wctx, wspan := tracing.Start(ctx, "write")
+	onlineErr := r.pushOnline(wctx, online, states, progs, sum, tracker)
+	tracing.End(wspan, onlineErr)
 	if onlineErr == nil && len(online) > 0 {
 		// A server that restarted without persistence meanwhile lost the rows.
 		if err := r.Store.Continuity(ctx); err != nil {
@@ -170,7 +175,9 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 	}
 	var vecErr error
 	if sum.landed() && ctx.Err() == nil {
-		sum.Precompute, vecErr = tracker.Finish(ctx, r.Clock)
+		vctx, vspan := tracing.Start(ctx, "vectors")
+		sum.Precompute, vecErr = tracker.Finish(vctx, r.Clock)
+		tracing.End(vspan, vecErr)
 	}
 	tracker.Release()
 	sum.VectorsPending = tracker.Pending()
@@ -180,7 +187,9 @@ func (r *Runner) run(ctx context.Context, req Request) (*Summary, error) {
 		}
 		return sum, cmp.Or(onlineErr, vectorsFailed(vecErr))
 	}
-	snap, err := sp.appendTo(ctx, tbl, req.Source.Name, sum.Rows)
+	actx, aspan := tracing.Start(ctx, "append offline")
+	snap, err := sp.appendTo(actx, tbl, req.Source.Name, sum.Rows)
+	tracing.End(aspan, err)
 	if err != nil {
 		sum.Offline.Error = err.Error()
 		if sum.landed() {
