@@ -18,6 +18,7 @@ import (
 	"github.com/feast-go/feast-go/internal/golden"
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/materialize"
+	"github.com/feast-go/feast-go/status"
 )
 
 type result struct {
@@ -101,6 +102,10 @@ func TestExitCodeMapping(t *testing.T) {
 		{fmt.Errorf("push: %w", materialize.Partial(errors.New("x"))), ExitPartial},
 		{context.Canceled, ExitInterrupted},
 		{errors.Join(errors.New("write"), context.Canceled), ExitInterrupted},
+		{fmt.Errorf("%w: [v]", status.ErrStale), ExitStale},
+		{fmt.Errorf("%w: 1 of 1: %w", materialize.ErrLockHeld, materialize.ErrViewBusy), ExitLockHeld},
+		{fmt.Errorf("%w: 2 of 2: %w", materialize.ErrViewsFailed, materialize.ErrViewBusy), ExitError}, // busy and failed: not a lock
+		{materialize.Partial(fmt.Errorf("%w", materialize.ErrViewBusy)), ExitPartial},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

@@ -19,6 +19,7 @@ const (
 	ExitUsage       = 2
 	ExitPartial     = 3
 	ExitStale       = 4
+	ExitLockHeld    = 5
 	ExitInterrupted = 130
 )
 
@@ -44,6 +45,8 @@ func exitCode(err error) int {
 		return ExitPartial
 	case isStale(err):
 		return ExitStale
+	case errors.Is(err, materialize.ErrLockHeld):
+		return ExitLockHeld
 	}
 	return ExitError
 }
@@ -59,6 +62,8 @@ func hint(err error, helpPath string) string {
 		return "feast-go runs in a Feast feature repository; `feast-go init demo` writes one"
 	case errors.Is(err, registry.ErrNoRegistry):
 		return "run `feast-go apply` (or `feast apply`) in the repository first"
+	case errors.Is(err, materialize.ErrLockHeld):
+		return "another feast-go run is materializing these views; `feast-go status` shows their state. If that run is gone, --force"
 	case isStale(err):
 		return "run `feast-go materialize-incremental now`, or see why the last runs failed: `feast-go status --runs 10`"
 	case errors.Is(err, push.ErrOfflinePending):

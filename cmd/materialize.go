@@ -28,13 +28,15 @@ type MaterializeOptions struct {
 	PipelineSize    int      `opt:"pipeline-size,min=1"`
 	ScanConcurrency int      `opt:"scan-concurrency,min=1"`
 	ScanBatchSize   int      `opt:"scan-batch-size"`
+	Force           bool     `opt:"force"`
 	ReportOptions
 }
 
 const materializeExit = `
 EXIT STATUS
   0 every view landed · 1 error (nothing recorded) · 2 usage error
-  3 some views failed, others landed and were recorded · 130 interrupted (nothing half-recorded)`
+  3 some views failed, others landed and were recorded
+  5 run lock held: another run is materializing every view asked for · 130 interrupted (nothing half-recorded)`
 
 func newMaterializeCmd(e *Env) *cobra.Command {
 	opts := &MaterializeOptions{}
@@ -82,6 +84,7 @@ func addMaterializeFlags(c *cobra.Command) {
 	addWriteFlags(c)
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
 	f.Int("scan-batch-size", 0, "rows per Arrow batch (0: iceberg-go's default)")
+	f.Bool("force", false, "materialize views another run seems to hold (the run lock), for a run known to be gone")
 	addReportFlags(c)
 }
 
@@ -116,7 +119,7 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 	runner := &materialize.Runner{
 		Repo: repo, Store: online, Catalogs: cache, Env: e.flowEnv(),
 		Options: materialize.Options{Parallel: opts.Parallel, Writers: opts.WriteConns,
-			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}},
+			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}, Force: opts.Force},
 		Progress: track,
 		OnView:   func(v materialize.ViewResult) { _ = e.Printer.Status(e.command, map[string]any{"view": v}) },
 	}

@@ -95,7 +95,8 @@ the bytes Feast's feature servers read, and rebuilds precomputed feature vectors
 
 EXIT STATUS
   0 ok · 1 error · 2 usage error · 3 partial (some feature views failed, others landed)
-  4 stale (status: a feature view older than its limit) · 130 interrupted`,
+  4 stale (status: a feature view older than its limit)
+  5 run lock held (materialize: another run is materializing the views) · 130 interrupted`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {

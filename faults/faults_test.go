@@ -253,7 +253,10 @@ func (s *suite) trial(t *testing.T, f fault, tl *tally) {
 			fail("after the rerun the store is not a clean run's: %s", d)
 		}
 		if after.notes != 0 {
-			fail("after the rerun the ledger holds %d notes", after.notes)
+			fail("after the rerun the ledgers hold %d notes", after.notes)
+		}
+		if busy := s.materializing(t, dir); len(busy) > 0 {
+			fail("after the rerun the registry says MATERIALIZING for %v", busy)
 		}
 	}
 
@@ -322,6 +325,19 @@ func (s *suite) inject(t *testing.T, f fault, p *proc, r *testenv.RedisProc, rdb
 // recorded names the views whose recorded intervals reach the trial's end.
 func (s *suite) recorded(t *testing.T, dir string) []string {
 	t.Helper()
+	end, _ := time.Parse(time.RFC3339, s.end)
+	var out []string
+	for v, fv := range s.views(t, dir) {
+		if !fv.LastMaterialized().Before(end) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// views reads the trial's feature views from its registry.
+func (s *suite) views(t *testing.T, dir string) map[string]*registry.FeatureView {
+	t.Helper()
 	cfg, err := registry.LoadConfig(filepath.Join(dir, "feature_store.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -330,10 +346,21 @@ func (s *suite) recorded(t *testing.T, dir string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	end, _ := time.Parse(time.RFC3339, s.end)
-	var out []string
+	out := map[string]*registry.FeatureView{}
 	for v := range views {
-		if fv, err := repo.Objects.FeatureView(v); err == nil && !fv.LastMaterialized().Before(end) {
+		if fv, err := repo.Objects.FeatureView(v); err == nil {
+			out[v] = fv
+		}
+	}
+	return out
+}
+
+// materializing names the views the registry says are MATERIALIZING.
+func (s *suite) materializing(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for v, fv := range s.views(t, dir) {
+		if fv.State == registry.StateMaterializing {
 			out = append(out, v)
 		}
 	}

@@ -353,7 +353,7 @@ func TestUnfinishedVectorsHealOnRerun(t *testing.T) {
 	if sum, err = run(); err != nil || rebuilt(sum) != "svc 6 healed=true" {
 		t.Errorf("a killed writer's debt: rebuilt %q (%v), want svc in full", rebuilt(sum), err)
 	}
-	if ds, _ := f.store.Ledger().Debts(context.Background()); len(ds) != 0 {
+	if ds, _ := f.store.Ledger(onlinestore.VectorDebts).Debts(context.Background()); len(ds) != 0 {
 		t.Errorf("the ledger still holds %v", ds)
 	}
 }

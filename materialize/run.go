@@ -27,6 +27,9 @@ type Options struct {
 	Writers   int // concurrent write pipelines per view; 0 = DefaultWriters
 	ChunkSize int // rows handed to one pipeline at a time; 0 = DefaultChunkSize
 	Scan      catalog.ScanOptions
+	// Force materializes views that another run seems to hold (the run
+	// lock): for a run that is known to be gone.
+	Force bool
 }
 
 // Runner executes plans: scan, keep the latest row per entity, write,
@@ -114,11 +117,18 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	log := r.Logger()
 	began := r.Clock()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
+	lk, err := r.claim(ctx, plan.Tasks)
+	if err != nil {
+		return sum, err
+	}
+	defer lk.release()
 	tracker := precompute.NewTracker(r.Repo.Objects, r.Store)
 	defer tracker.Release()
-	views := make([]string, len(plan.Tasks))
-	for i, task := range plan.Tasks {
-		views[i] = task.View.Name
+	var views []string
+	for _, task := range plan.Tasks {
+		if lk.refused(task.View.Name) == nil {
+			views = append(views, task.View.Name)
+		}
 	}
 	// Noted before any row lands: if this run dies before its vectors are
 	// rebuilt, the next run that writes rebuilds them.
@@ -132,7 +142,11 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	var firstErr error
 	for i, task := range plan.Tasks {
 		g.Go(func() error {
-			res, err := r.runView(ctx, task, w, log)
+			res, err := ViewResult{View: task.View.Name, Start: task.Start, End: task.End}, lk.refused(task.View.Name)
+			if err == nil {
+				res, err = r.runView(ctx, task, w, log)
+				lk.done(ctx, task.View.Name, res.Recorded)
+			}
 			if err != nil {
 				res.Error = err.Error()
 				log.Error("feature view failed", "view", task.View.Name, "error", err)
@@ -176,6 +190,8 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	switch {
 	case ctx.Err() != nil:
 		return sum, ctx.Err()
+	case failed > 0 && failed == len(lk.busy) && failed == len(sum.Views):
+		return sum, fmt.Errorf("%w: %d of %d feature views are held by another run: %w", ErrLockHeld, failed, len(sum.Views), firstErr)
 	case firstErr != nil && failed < len(sum.Views):
 		return sum, Partial(fmt.Errorf("%w: %d of %d feature views: %w", ErrViewsFailed, failed, len(sum.Views), firstErr))
 	case firstErr != nil:

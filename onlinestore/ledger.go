@@ -10,12 +10,24 @@ import (
 	"time"
 )
 
-// Ledger is a store's durable record of the precomputed vectors a writer
-// owes. A writer notes the services whose views it is about to write before
-// its first row lands and settles each one once its vectors are rebuilt. A
-// note left by a writer that is gone (killed, interrupted, failed) tells a
-// later run to rebuild that service's vectors in full: that is how a rerun
-// finishes what an interrupted run left undone.
+// LedgerKind names one of a store's ledgers.
+type LedgerKind string
+
+// The ledgers: notes of owed vectors, and claims on the feature views a run
+// is materializing (the run lock).
+const (
+	VectorDebts LedgerKind = "vector-debts"
+	ViewClaims  LedgerKind = "view-claims"
+)
+
+// Ledger is a store's durable record of notes that writers hold, each seen
+// as live while its writer runs. In VectorDebts, a writer notes the
+// services whose views it is about to write before its first row lands and
+// settles each one once its vectors are rebuilt; a note left by a writer
+// that is gone (killed, interrupted, failed) tells a later run to rebuild
+// that service's vectors in full: that is how a rerun finishes what an
+// interrupted run left undone. In ViewClaims, the notes name feature views
+// (in the service field) that a run is materializing.
 type Ledger interface {
 	// Owe notes, for each service, that this store's writer may leave its
 	// vectors stale. The note lives for lease unless renewed; a lease of 0

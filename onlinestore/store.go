@@ -58,9 +58,9 @@ type Store interface {
 	// was opened may be gone (a server restarted without persistence), so a
 	// flow does not record as written what is no longer there.
 	Continuity(ctx context.Context) error
-	// Ledger is the store's record of owed vectors, or nil when the store
-	// cannot be written.
-	Ledger() Ledger
+	// Ledger is one of the store's ledgers (owed vectors, view claims), or
+	// nil when the store cannot be written.
+	Ledger(kind LedgerKind) Ledger
 	// RunLog is the store's history of runs, or nil when the store cannot
 	// be written.
 	RunLog() RunLog

@@ -143,7 +143,7 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 		return st, err
 	}
 	for _, owner := range gone {
-		if err := b.Store.Ledger().Settle(ctx, fs.Name, owner); err != nil {
+		if err := b.Store.Ledger(onlinestore.VectorDebts).Settle(ctx, fs.Name, owner); err != nil {
 			return st, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
 	}

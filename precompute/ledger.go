@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -14,19 +13,6 @@ import (
 // a running flow renews it every Lease/3. A store that sees its writer's
 // connections go (Redis) ends the note at once instead.
 const Lease = 30 * time.Second
-
-// ledgerTimeout bounds each ledger call made outside the flow's context
-// (renewals, and the release after an interruption).
-const ledgerTimeout = 5 * time.Second
-
-// claim is a flow's live note in the store's ledger.
-type claim struct {
-	ledger onlinestore.Ledger
-	mu     sync.Mutex
-	owed   map[string]bool
-	stop   context.CancelFunc
-	done   chan struct{}
-}
 
 // Claim notes in the store's ledger, before the first row of views lands,
 // that the vectors of the precomputed services reading them are owed, and
@@ -45,67 +31,22 @@ func (t *Tracker) Claim(ctx context.Context, views []string) error {
 	if len(owed) == 0 {
 		return nil
 	}
-	if err := l.Owe(ctx, sortedKeys(owed), Lease); err != nil {
+	h, err := onlinestore.Hold(ctx, l, sortedKeys(owed), Lease)
+	if err != nil {
 		return fmt.Errorf("note the precomputed vectors this run may leave stale: %w", err)
 	}
-	renewCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	c := &claim{ledger: l, owed: owed, stop: stop, done: make(chan struct{})}
-	t.claim = c
-	go c.renew(renewCtx)
+	t.claim = h
 	return nil
-}
-
-// renew extends the note every Lease/3 until stopped. A renewal that fails
-// is not an error of the flow: the note then dies with its lease, and the
-// next run rebuilds those services in full, which costs time, not data.
-func (c *claim) renew(ctx context.Context) {
-	defer close(c.done)
-	tick := time.NewTicker(Lease / 3)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			c.mu.Lock()
-			owed := sortedKeys(c.owed)
-			c.mu.Unlock()
-			rctx, cancel := context.WithTimeout(ctx, ledgerTimeout)
-			_ = c.ledger.Owe(rctx, owed, Lease)
-			cancel()
-		}
-	}
-}
-
-// settle removes the note of a service whose vectors are now rebuilt. A
-// settle that fails leaves the note to die with its lease (see renew).
-func (c *claim) settle(ctx context.Context, service string) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	owed := c.owed[service]
-	delete(c.owed, service)
-	c.mu.Unlock()
-	if owed {
-		_ = c.ledger.Settle(ctx, service, "")
-	}
 }
 
 // settleUntouched settles the claimed services the flow wrote nothing to.
 func (t *Tracker) settleUntouched(ctx context.Context) {
-	if t.claim == nil {
-		return
-	}
-	t.claim.mu.Lock()
-	owed := sortedKeys(t.claim.owed)
-	t.claim.mu.Unlock()
-	for _, svc := range owed {
+	for _, svc := range t.claim.Names() {
 		t.mu.Lock()
 		pending := len(t.keys[svc]) > 0
 		t.mu.Unlock()
 		if !pending {
-			t.claim.settle(ctx, svc)
+			t.claim.Settle(ctx, svc)
 		}
 	}
 }
@@ -113,23 +54,7 @@ func (t *Tracker) settleUntouched(ctx context.Context) {
 // Release ends the flow's note. What is still owed is marked dead at once,
 // so that the next run rebuilds it without waiting for the lease. Call it
 // when the flow ends, whatever happened; it may be called again.
-func (t *Tracker) Release() {
-	c := t.claim
-	if c == nil {
-		return
-	}
-	t.claim = nil
-	c.stop()
-	<-c.done
-	c.mu.Lock()
-	owed := sortedKeys(c.owed)
-	c.mu.Unlock()
-	if len(owed) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), ledgerTimeout)
-		defer cancel()
-		_ = c.ledger.Owe(ctx, owed, 0)
-	}
-}
+func (t *Tracker) Release() { t.claim.Abandon() }
 
 // ledger is the store's ledger; nil when there is no store (an offline-only
 // push) or it keeps none.
@@ -137,7 +62,7 @@ func (t *Tracker) ledger() onlinestore.Ledger {
 	if t.store == nil {
 		return nil
 	}
-	return t.store.Ledger()
+	return t.store.Ledger(onlinestore.VectorDebts)
 }
 
 // heal rebuilds in full every service with a note whose writer is gone;
@@ -183,7 +108,7 @@ func (t *Tracker) heal(ctx context.Context, b *Builder) ([]Stats, error) {
 
 // deadOwners lists the writers that are gone and left the service's vectors owed.
 func deadOwners(ctx context.Context, store onlinestore.Store, service string) ([]string, error) {
-	l := store.Ledger()
+	l := store.Ledger(onlinestore.VectorDebts)
 	if l == nil {
 		return nil, nil
 	}

@@ -23,7 +23,7 @@ type Tracker struct {
 	services map[string][]*registry.FeatureService // view -> precomputed services reading it
 	mu       sync.Mutex
 	keys     map[string]map[string]struct{} // service -> entity keys
-	claim    *claim
+	claim    *onlinestore.Holding           // the flow's notes of owed vectors
 }
 
 // NewTracker watches the views of objs's precomputed services written to store.
@@ -98,7 +98,7 @@ func (t *Tracker) done(ctx context.Context, service string) {
 	t.mu.Lock()
 	delete(t.keys, service)
 	t.mu.Unlock()
-	t.claim.settle(ctx, service)
+	t.claim.Settle(ctx, service)
 }
 
 // Pending names the services whose vectors some written entities still wait

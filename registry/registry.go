@@ -228,6 +228,40 @@ func (r *Registry) WithdrawMaterialization(project, view string, start, end time
 	return false, &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
 }
 
+// View states, as Feast 0.67's FeatureViewState names them.
+const (
+	StateMaterializing   = "MATERIALIZING"
+	StateAvailableOnline = "AVAILABLE_ONLINE"
+)
+
+// SetViewState sets a view's FeatureViewState (by its enum name; "" is
+// STATE_UNSPECIFIED) and returns the one it replaces, so that a run can put
+// it back.
+func (r *Registry) SetViewState(project, view, state string) (string, error) {
+	v, ok := feastpb.FeatureViewState_value[state]
+	if state == "" {
+		v, ok = 0, true
+	}
+	if !ok {
+		return "", fmt.Errorf("feature view %q: unknown state %q", view, state)
+	}
+	for _, p := range slices.Concat(metas(r.pb.FeatureViews), metas(r.pb.StreamFeatureViews)) {
+		if p.name != view || p.project != project {
+			continue
+		}
+		if p.meta == nil {
+			return "", fmt.Errorf("feature view %q has no metadata in the registry", view)
+		}
+		prev := p.meta.State
+		p.meta.State = feastpb.FeatureViewState(v)
+		if prev == 0 {
+			return "", nil
+		}
+		return prev.String(), nil
+	}
+	return "", &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
+}
+
 type viewMeta struct {
 	name, project string
 	meta          *feastpb.FeatureViewMeta

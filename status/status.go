@@ -121,7 +121,7 @@ func (r *Report) readStore(ctx context.Context, store onlinestore.Store, runs in
 	if store == nil {
 		return
 	}
-	if l := store.Ledger(); l != nil {
+	if l := store.Ledger(onlinestore.VectorDebts); l != nil {
 		debts, err := l.Debts(ctx)
 		if err != nil {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("owed vectors unknown: %v", err))

@@ -18,14 +18,21 @@ import (
 // writer carries the client name "feast-go-<owner>", so a note whose writer
 // was killed is seen as dead at once, without waiting for its lease; where
 // CLIENT LIST is not allowed, the lease alone decides.
-func (s *Store) ledgerKey() string { return "feast-go:vector-debts:" + s.opts.Project }
+func (s *Store) ledgerKey(kind onlinestore.LedgerKind) string {
+	return "feast-go:" + string(kind) + ":" + s.opts.Project
+}
 
 const clientNamePrefix = "feast-go-"
 
 // Ledger implements onlinestore.Store.
-func (s *Store) Ledger() onlinestore.Ledger { return ledger{s} }
+func (s *Store) Ledger(kind onlinestore.LedgerKind) onlinestore.Ledger {
+	return ledger{s: s, key: s.ledgerKey(kind)}
+}
 
-type ledger struct{ s *Store }
+type ledger struct {
+	s   *Store
+	key string
+}
 
 func (l ledger) Owe(ctx context.Context, services []string, lease time.Duration) error {
 	if len(services) == 0 {
@@ -36,35 +43,35 @@ func (l ledger) Owe(ctx context.Context, services []string, lease time.Duration)
 	for _, svc := range services {
 		args = append(args, svc+"\n"+l.s.owner, until)
 	}
-	if err := l.s.c.HSet(ctx, l.s.ledgerKey(), args...).Err(); err != nil {
+	if err := l.s.c.HSet(ctx, l.key, args...).Err(); err != nil {
 		return classify("redis: note owed vectors", err)
 	}
 	return nil
 }
 
 func (l ledger) Settle(ctx context.Context, service, owner string) error {
-	if err := l.s.c.HDel(ctx, l.s.ledgerKey(), service+"\n"+cmp.Or(owner, l.s.owner)).Err(); err != nil {
+	if err := l.s.c.HDel(ctx, l.key, service+"\n"+cmp.Or(owner, l.s.owner)).Err(); err != nil {
 		return classify("redis: settle owed vectors", err)
 	}
 	return nil
 }
 
 func (l ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
-	all, err := l.s.c.HGetAll(ctx, l.s.ledgerKey()).Result()
+	all, err := l.s.c.HGetAll(ctx, l.key).Result()
 	if err != nil {
 		return nil, classify("redis: read owed vectors", err)
 	}
 	if len(all) == 0 {
 		return nil, nil
 	}
-	connected, known := l.s.clientNames(ctx)
+	connected, known := l.s.clientNames(ctx, l.key)
 	now := time.Now().UnixMilli()
 	var out []onlinestore.Debt
 	for field, v := range all {
 		svc, owner, ok := strings.Cut(field, "\n")
 		until, err := strconv.ParseInt(v, 10, 64)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("redis: %s: field %q: unreadable note %q", l.s.ledgerKey(), field, v)
+			return nil, fmt.Errorf("redis: %s: field %q: unreadable note %q", l.key, field, v)
 		}
 		live := until > now && (!known || connected[owner] || owner == l.s.owner)
 		out = append(out, onlinestore.Debt{Service: svc, Owner: owner, Live: live})
@@ -74,10 +81,10 @@ func (l ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
 
 // clientNames lists the owners with a connection to the node that holds the
 // ledger; known is false when the server does not let us ask.
-func (s *Store) clientNames(ctx context.Context) (names map[string]bool, known bool) {
+func (s *Store) clientNames(ctx context.Context, key string) (names map[string]bool, known bool) {
 	var c goredis.Cmdable = s.c
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
-		node, err := cc.MasterForKey(ctx, s.ledgerKey())
+		node, err := cc.MasterForKey(ctx, key)
 		if err != nil {
 			return nil, false
 		}

@@ -149,11 +149,11 @@ func TestLedgerSeesAGoneWriter(t *testing.T) {
 		return s
 	}
 	writer, reader := open(), open()
-	if err := writer.Ledger().Owe(ctx, []string{"svc"}, time.Hour); err != nil {
+	if err := writer.Ledger(onlinestore.VectorDebts).Owe(ctx, []string{"svc"}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	live := func() []bool {
-		ds, err := reader.Ledger().Debts(ctx)
+		ds, err := reader.Ledger(onlinestore.VectorDebts).Debts(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

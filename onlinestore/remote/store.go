@@ -39,7 +39,7 @@ func (s *Store) DeleteView(context.Context, onlinestore.View) (int64, error) { r
 func (s *Store) Continuity(context.Context) error { return nil }
 
 // Ledger is nil: the store is read-only.
-func (s *Store) Ledger() onlinestore.Ledger { return nil }
+func (s *Store) Ledger(onlinestore.LedgerKind) onlinestore.Ledger { return nil }
 
 // RunLog is nil: the store is read-only.
 func (s *Store) RunLog() onlinestore.RunLog { return nil }

@@ -122,8 +122,8 @@ func (w *store) Continuity(ctx context.Context) error { return w.s.Continuity(ct
 func (w *store) Close() error { return w.s.Close() }
 
 // Ledger retries the store's ledger calls; all of them are idempotent.
-func (w *store) Ledger() onlinestore.Ledger {
-	l := w.s.Ledger()
+func (w *store) Ledger(kind onlinestore.LedgerKind) onlinestore.Ledger {
+	l := w.s.Ledger(kind)
 	if l == nil {
 		return nil
 	}

@@ -29,7 +29,7 @@ type Memory struct {
 	// marks owners whose notes are dead whatever their lease.
 	Owner string
 	Gone  map[string]bool
-	notes map[[2]string]time.Time // (service, owner) -> lease end
+	notes map[[3]string]time.Time // (ledger, service, owner) -> lease end
 	runs  [][]byte                // run history, newest first
 
 	mu     sync.Mutex
@@ -155,9 +155,14 @@ func (m *Memory) Continuity(context.Context) error {
 
 // Ledger implements onlinestore.Store: notes live while their lease holds,
 // unless their owner is in Gone (a writer that was killed).
-func (m *Memory) Ledger() onlinestore.Ledger { return memLedger{m} }
+func (m *Memory) Ledger(kind onlinestore.LedgerKind) onlinestore.Ledger {
+	return memLedger{m: m, kind: kind}
+}
 
-type memLedger struct{ m *Memory }
+type memLedger struct {
+	m    *Memory
+	kind onlinestore.LedgerKind
+}
 
 // owner names the memory store's own writer in its ledger.
 func (m *Memory) owner() string { return cmp.Or(m.Owner, "memory") }
@@ -166,10 +171,10 @@ func (l memLedger) Owe(_ context.Context, services []string, lease time.Duration
 	l.m.mu.Lock()
 	defer l.m.mu.Unlock()
 	if l.m.notes == nil {
-		l.m.notes = map[[2]string]time.Time{}
+		l.m.notes = map[[3]string]time.Time{}
 	}
 	for _, s := range services {
-		l.m.notes[[2]string{s, l.m.owner()}] = time.Now().Add(lease)
+		l.m.notes[[3]string{string(l.kind), s, l.m.owner()}] = time.Now().Add(lease)
 	}
 	return nil
 }
@@ -177,7 +182,7 @@ func (l memLedger) Owe(_ context.Context, services []string, lease time.Duration
 func (l memLedger) Settle(_ context.Context, service, owner string) error {
 	l.m.mu.Lock()
 	defer l.m.mu.Unlock()
-	delete(l.m.notes, [2]string{service, cmp.Or(owner, l.m.owner())})
+	delete(l.m.notes, [3]string{string(l.kind), service, cmp.Or(owner, l.m.owner())})
 	return nil
 }
 
@@ -186,7 +191,9 @@ func (l memLedger) Debts(context.Context) ([]onlinestore.Debt, error) {
 	defer l.m.mu.Unlock()
 	var out []onlinestore.Debt
 	for k, until := range l.m.notes {
-		out = append(out, onlinestore.Debt{Service: k[0], Owner: k[1], Live: time.Now().Before(until) && !l.m.Gone[k[1]]})
+		if k[0] == string(l.kind) {
+			out = append(out, onlinestore.Debt{Service: k[1], Owner: k[2], Live: time.Now().Before(until) && !l.m.Gone[k[2]]})
+		}
 	}
 	slices.SortFunc(out, func(a, b onlinestore.Debt) int { return cmp.Compare(a.Service+"\n"+a.Owner, b.Service+"\n"+b.Owner) })
 	return out, nil

@@ -198,8 +198,21 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		}
 	})
 	t.Run("deleting a view loses no concurrent write to another", func(t *testing.T) { deleteRace(t, newStore(t, false), t0) })
-	t.Run("ledger of owed vectors", func(t *testing.T) { Ledger(t, newStore(t, false)) })
+	t.Run("ledger of owed vectors", func(t *testing.T) { Ledger(t, newStore(t, false), onlinestore.VectorDebts) })
+	t.Run("ledger of view claims", func(t *testing.T) { Ledger(t, newStore(t, false), onlinestore.ViewClaims) })
+	t.Run("ledgers apart", func(t *testing.T) { ledgersApart(t, newStore(t, false)) })
 	t.Run("run history", func(t *testing.T) { History(t, newStore(t, false)) })
+}
+
+// ledgersApart checks that a note in one ledger is not seen in another.
+func ledgersApart(t *testing.T, s onlinestore.Store) {
+	ctx := context.Background()
+	if err := s.Ledger(onlinestore.VectorDebts).Owe(ctx, []string{"x"}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ds, err := s.Ledger(onlinestore.ViewClaims).Debts(ctx); err != nil || len(ds) != 0 {
+		t.Errorf("view claims see the vector debts: %v %v", ds, err)
+	}
 }
 
 // History checks a store's run history: newest first, bounded by keep.
@@ -229,9 +242,9 @@ func History(t *testing.T, s onlinestore.Store) {
 // Ledger checks a store's ledger on its own writer's notes: a note is live
 // while its lease holds, dies when the lease ends or is given up, and is
 // gone once settled, by its owner or by another writer naming it.
-func Ledger(t *testing.T, s onlinestore.Store) {
+func Ledger(t *testing.T, s onlinestore.Store, kind onlinestore.LedgerKind) {
 	ctx := context.Background()
-	l := s.Ledger()
+	l := s.Ledger(kind)
 	debts := func() string {
 		t.Helper()
 		ds, err := l.Debts(ctx)
