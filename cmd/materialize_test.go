@@ -108,8 +108,10 @@ func TestMaterializeIncrementalEndToEnd(t *testing.T) {
 	}
 }
 
-func TestMaterializePartialFailureExits3(t *testing.T) {
-	addr := testenv.Redis(t)
+// brokenRepo is materializeRepo with a second view, broken, whose table
+// does not exist: a run of both views is partial.
+func brokenRepo(t *testing.T, addr string) string {
+	t.Helper()
 	dir := materializeRepo(t, addr, 5, 2, `  - name: broken
     entities: [driver]
     source: missing_source
@@ -127,6 +129,11 @@ feature_views:`, 1)
 	if r := run(t, dir, nil, "apply", "-q"); r.code != 0 {
 		t.Fatalf("apply: %s", r.stderr)
 	}
+	return dir
+}
+
+func TestMaterializePartialFailureExits3(t *testing.T) {
+	dir := brokenRepo(t, testenv.Redis(t))
 	r := run(t, dir, nil, "materialize", mbase.Format(time.RFC3339), "now", "--json")
 	if r.code != ExitPartial {
 		t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)

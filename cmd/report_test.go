@@ -73,23 +73,7 @@ func scrape(t *testing.T, gateway string) map[string]*dto.MetricFamily {
 func TestMetricsOfEveryOutcome(t *testing.T) {
 	addr := testenv.Redis(t)
 	gateway := testenv.Pushgateway(t)
-	dir := materializeRepo(t, addr, 5, 2, `  - name: broken
-    entities: [driver]
-    source: missing_source
-    schema: [{name: conv_rate, dtype: Float32}]
-`)
-	defs := filepath.Join(dir, "definitions.yaml")
-	b, _ := os.ReadFile(defs)
-	text := strings.Replace(string(b), "feature_views:", `  - name: missing_source
-    iceberg: {catalog_type: sql, catalog_name: local, endpoint: "sqlite:///data/catalog.db", warehouse: data/warehouse, namespace: feast, table: nope}
-    timestamp_field: event_timestamp
-feature_views:`, 1)
-	if err := os.WriteFile(defs, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if r := run(t, dir, nil, "apply", "-q"); r.code != 0 {
-		t.Fatalf("apply: %s", r.stderr)
-	}
+	dir := brokenRepo(t, addr)
 	file := filepath.Join(t.TempDir(), "feast-go.prom")
 	group := map[string]string{"job": "feast-go", "project": "rides", "command": "materialize"}
 	with := func(extra map[string]string) map[string]string {

@@ -167,8 +167,8 @@ type suite struct {
 	base, baseB state // clean runs with and without view profile
 }
 
-// baseline is the online store after one clean run.
-func (s *suite) baseline(t *testing.T, withProfile bool) state {
+// cleanRun materializes a fresh repository on a fresh Redis without faults.
+func (s *suite) cleanRun(t *testing.T, withProfile bool) (*testenv.RedisProc, string) {
 	t.Helper()
 	r := testenv.NewRedisProc(t, false)
 	dir := newRepo(t, s.tmpl, r.Addr, withProfile)
@@ -176,6 +176,13 @@ func (s *suite) baseline(t *testing.T, withProfile bool) state {
 	if !p.wait(bound) || p.exit != 0 {
 		t.Fatalf("the clean run: exit %d\n%s", p.exit, p.output())
 	}
+	return r, dir
+}
+
+// baseline is the online store after one clean run.
+func (s *suite) baseline(t *testing.T, withProfile bool) state {
+	t.Helper()
+	r, _ := s.cleanRun(t, withProfile)
 	st := dump(t, r.Addr)
 	if len(st.hashes) != *drivers || st.notes != 0 {
 		t.Fatalf("the clean run left %d keys and %d ledger notes, want %d and 0", len(st.hashes), st.notes, *drivers)

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/feast-go/feast-go/internal/testenv"
 )
 
 // outOfRange are values no column can hold: times outside 1677–2262,
@@ -41,12 +39,7 @@ var pushColumns = []string{"driver_id", "event_timestamp", "created", "f0", "f1"
 // out-of-range value each: every push must fail, name the line and the
 // column, and write nothing. The same rows without the bad value then land.
 func (s *suite) pushTrial(t *testing.T, rng *rand.Rand, tl *tally) {
-	r := testenv.NewRedisProc(t, false)
-	dir := newRepo(t, s.tmpl, r.Addr, true)
-	p := start(t, dir, "materialize-incremental", s.end)
-	if !p.wait(bound) || p.exit != 0 {
-		t.Fatalf("the clean run: exit %d\n%s", p.exit, p.output())
-	}
+	r, dir := s.cleanRun(t, true)
 	before := dump(t, r.Addr)
 	end, _ := time.Parse(time.RFC3339, s.end)
 	var good [][]string
