@@ -231,7 +231,7 @@ func History(t *testing.T, s onlinestore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"run":6} {"run":5} {"run":4} {"run":3} {"run":2}`; fmt.Sprintf("%s", bytes.Join(got, []byte(" "))) != want {
+	if want := `{"run":6} {"run":5} {"run":4} {"run":3} {"run":2}`; string(bytes.Join(got, []byte(" "))) != want {
 		t.Errorf("history %s, want %s", bytes.Join(got, []byte(" ")), want)
 	}
 	if got, _ := l.Runs(ctx, 2); len(got) != 2 || string(got[0]) != `{"run":6}` {
