@@ -24,7 +24,7 @@ import (
 var (
 	seedFlag = flag.Uint64("faults.seed", 0, "seed of the fault schedule (0: from the clock; the seed is logged)")
 	rounds   = flag.Int("faults.rounds", 1, "rounds of the schedule: every fault kind once per round")
-	drivers  = flag.Int("faults.drivers", 20000, "entities of the test table (two rows each)")
+	drivers  = flag.Int("faults.drivers", 10000, "entities of the test table (two rows each)")
 	pushes   = flag.Int("faults.pushes", 10, "bad pushes per round")
 	report   = flag.String("faults.report", "", "write the tally of faults to this JSON file")
 )

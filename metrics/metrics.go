@@ -98,13 +98,17 @@ func (r Run) Gatherer(grouped bool) prometheus.Gatherer {
 		pending.WithLabelValues(s).Set(1)
 	}
 
-	freshnessLabels := []string{"feature_view", "project"}
-	if grouped {
-		freshnessLabels = freshnessLabels[:1]
-	}
-	freshness := f.gauge("feast_feature_freshness_seconds", "Seconds since the most recent materialization end time per feature view (Feast's metric).", freshnessLabels...)
-	for v, end := range r.Freshness {
-		freshness.WithLabelValues(append([]string{v}, rec.Project)[:len(freshnessLabels)]...).Set(r.Now.Sub(end).Seconds())
+	const freshHelp = "Seconds since the most recent materialization end time per feature view (Feast's metric)."
+	if grouped { // the group adds project
+		freshness := f.gauge("feast_feature_freshness_seconds", freshHelp, "feature_view")
+		for v, end := range r.Freshness {
+			freshness.WithLabelValues(v).Set(r.Now.Sub(end).Seconds())
+		}
+	} else {
+		freshness := f.gauge("feast_feature_freshness_seconds", freshHelp, "feature_view", "project")
+		for v, end := range r.Freshness {
+			freshness.WithLabelValues(v, rec.Project).Set(r.Now.Sub(end).Seconds())
+		}
 	}
 	last := f.gauge("feast_go_last_success_timestamp_seconds", "When a run last materialized the view successfully (Unix time).", "feature_view")
 	for v, at := range r.LastSuccess {
