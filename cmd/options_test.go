@@ -65,14 +65,28 @@ func field(t *testing.T, opts any, key string) string {
 	if opts == nil {
 		t.Fatalf("option %q: the command did not run", key)
 	}
-	rv := reflect.ValueOf(opts).Elem()
-	for i := range rv.NumField() {
-		if tag, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("opt"), ","); tag == key {
-			return fmt.Sprint(rv.Field(i).Interface())
-		}
+	if v, ok := findOpt(reflect.ValueOf(opts).Elem(), key); ok {
+		return fmt.Sprint(v.Interface())
 	}
 	t.Fatalf("%T has no option %q", opts, key)
 	return ""
+}
+
+// findOpt finds the field tagged key, in embedded option structs too.
+func findOpt(rv reflect.Value, key string) (reflect.Value, bool) {
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if v, ok := findOpt(rv.Field(i), key); ok {
+				return v, true
+			}
+			continue
+		}
+		if tag, _, _ := strings.Cut(f.Tag.Get("opt"), ","); tag == key {
+			return rv.Field(i), true
+		}
+	}
+	return reflect.Value{}, false
 }
 
 // Every option of every command, set at each layer: the flag beats the
@@ -96,6 +110,14 @@ func TestEveryOptionObeysPrecedence(t *testing.T) {
 		{mat, "pipeline-size", "50", "60", "70", "50", "60", "70", "500"},
 		{mat, "scan-concurrency", "5", "6", "7", "5", "6", "7", "1"},
 		{mat, "scan-batch-size", "50", "60", "70", "50", "60", "70", "0"},
+		{mat, "force", "true", "false", "true", "true", "false", "true", "false"},
+		{mat, "metrics-push", "http://a", "http://b", "http://c", "http://a", "http://b", "http://c", ""},
+		{mat, "metrics-file", "a.prom", "b.prom", "c.prom", "a.prom", "b.prom", "c.prom", ""},
+		{mat, "run-history", "5", "6", "7", "5", "6", "7", "100"},
+		{push, "metrics-push", "http://a", "http://b", "http://c", "http://a", "http://b", "http://c", ""},
+		{[]string{"precompute"}, "run-history", "5", "6", "7", "5", "6", "7", "100"},
+		{[]string{"status"}, "max-age", "1h", "2h", "3h", "1h0m0s", "2h0m0s", "3h0m0s", "0s"},
+		{[]string{"status"}, "runs", "5", "6", "7", "5", "6", "7", "0"},
 		{push, "input", "a.csv", "b.csv", "c.csv", "a.csv", "b.csv", "c.csv", ""},
 		{push, "format", "csv", "jsonl", "parquet", "csv", "jsonl", "parquet", ""},
 		{push, "to", "offline", "online_and_offline", "offline", "offline", "online_and_offline", "offline", "online"},
