@@ -110,6 +110,11 @@ func (r statusReport) WriteText(w io.Writer) error {
 		if v.Stale {
 			verdict = "STALE"
 		}
+		for _, c := range v.ClaimedBy {
+			if c.Live {
+				verdict += ", materializing: held by " + c.Owner
+			}
+		}
 		limit := "-"
 		if v.MaxAge > 0 {
 			limit = span(v.MaxAge)

@@ -32,6 +32,7 @@ type Report struct {
 	Warnings []string        `json:"warnings,omitempty"` // what could not be read (the online store)
 	history  []runlog.Record // newest first, for the services' last rebuilds
 	debts    []onlinestore.Debt
+	claims   []onlinestore.Debt
 }
 
 // View is one online feature view's freshness.
@@ -41,6 +42,7 @@ type View struct {
 	AgeSeconds *float64  `json:"age_seconds"`       // null: never materialized
 	TTLSeconds float64   `json:"ttl_seconds"`       // 0: no expiry
 	State      string    `json:"state,omitempty"`
+	ClaimedBy  []Owed    `json:"claimed_by,omitempty"` // runs holding the view (the run lock)
 	MaxAge     float64   `json:"max_age_seconds,omitempty"`
 	Stale      bool      `json:"stale"`
 }
@@ -80,6 +82,11 @@ func Build(ctx context.Context, objs *registry.Objects, store onlinestore.Store,
 			continue
 		}
 		v := View{View: fv.Name, TTLSeconds: fv.TTL.Seconds(), State: fv.State}
+		for _, c := range r.claims {
+			if c.Service == fv.Name {
+				v.ClaimedBy = append(v.ClaimedBy, Owed{Owner: c.Owner, Live: c.Live})
+			}
+		}
 		limit := opts.MaxAge
 		if d, ok := opts.Freshness[fv.Name]; ok {
 			limit = d
@@ -121,16 +128,8 @@ func (r *Report) readStore(ctx context.Context, store onlinestore.Store, runs in
 	if store == nil {
 		return
 	}
-	if l := store.Ledger(onlinestore.VectorDebts); l != nil {
-		debts, err := l.Debts(ctx)
-		if err != nil {
-			r.Warnings = append(r.Warnings, fmt.Sprintf("owed vectors unknown: %v", err))
-		}
-		slices.SortFunc(debts, func(a, b onlinestore.Debt) int {
-			return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Owner, b.Owner))
-		})
-		r.debts = debts
-	}
+	r.debts = r.readLedger(ctx, store, onlinestore.VectorDebts, "owed vectors")
+	r.claims = r.readLedger(ctx, store, onlinestore.ViewClaims, "claims on feature views")
 	if l := store.RunLog(); l != nil {
 		h, err := runlog.Read(ctx, l, max(runs, historyForVectors))
 		if err != nil {
@@ -138,6 +137,22 @@ func (r *Report) readStore(ctx context.Context, store onlinestore.Store, runs in
 		}
 		r.history, r.Runs = h, h
 	}
+}
+
+// readLedger reads one of the store's ledgers, sorted; a failure is a warning.
+func (r *Report) readLedger(ctx context.Context, store onlinestore.Store, kind onlinestore.LedgerKind, what string) []onlinestore.Debt {
+	l := store.Ledger(kind)
+	if l == nil {
+		return nil
+	}
+	ds, err := l.Debts(ctx)
+	if err != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s unknown: %v", what, err))
+	}
+	slices.SortFunc(ds, func(a, b onlinestore.Debt) int {
+		return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Owner, b.Owner))
+	})
+	return ds
 }
 
 func (r *Report) service(name string, now time.Time) Service {
