@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
-	"github.com/feast-go/feast-go/precompute"
 	"github.com/feast-go/feast-go/registry"
 )
 
@@ -82,7 +81,7 @@ func (r *Runner) claim(ctx context.Context, tasks []Task) (*lock, error) {
 		mine = append(mine, name)
 	}
 	if ledger != nil && len(mine) > 0 {
-		h, err := onlinestore.Hold(ctx, ledger, mine, precompute.Lease)
+		h, err := onlinestore.Hold(ctx, ledger, mine, onlinestore.Lease)
 		if err != nil {
 			return nil, fmt.Errorf("claim the feature views: %w", err)
 		}

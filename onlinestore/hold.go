@@ -20,6 +20,11 @@ type Holding struct {
 	done   chan struct{}
 }
 
+// Lease is how long a note lives unless renewed; a holder renews it every
+// Lease/3. A store that sees its writer's connections go (Redis) ends the
+// note at once instead.
+const Lease = 30 * time.Second
+
 // holdTimeout bounds each ledger call made outside the writer's context
 // (renewals, and the release after an interruption).
 const holdTimeout = 5 * time.Second

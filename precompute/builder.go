@@ -127,11 +127,14 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	if err != nil {
 		return st, err
 	}
-	var gone []string
-	if since.IsZero() {
-		if gone, err = deadOwners(ctx, b.Store, fs.Name); err != nil {
+	ledger := b.Store.Ledger(onlinestore.VectorDebts)
+	var owners []string
+	if ledger != nil && since.IsZero() {
+		dead, err := gone(ctx, ledger)
+		if err != nil {
 			return st, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
+		owners = dead[fs.Name]
 	}
 	err = b.parallel(ctx, &st, func(ctx context.Context, send func([][]byte) error) error {
 		return scanner.ScanKeys(ctx, views[0], send)
@@ -142,8 +145,8 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	if err != nil {
 		return st, err
 	}
-	for _, owner := range gone {
-		if err := b.Store.Ledger(onlinestore.VectorDebts).Settle(ctx, fs.Name, owner); err != nil {
+	for _, owner := range owners {
+		if err := ledger.Settle(ctx, fs.Name, owner); err != nil {
 			return st, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
 	}

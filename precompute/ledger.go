@@ -9,11 +9,6 @@ import (
 	"github.com/feast-go/feast-go/onlinestore"
 )
 
-// Lease is how long a writer's note of owed vectors lives unless renewed;
-// a running flow renews it every Lease/3. A store that sees its writer's
-// connections go (Redis) ends the note at once instead.
-const Lease = 30 * time.Second
-
 // Claim notes in the store's ledger, before the first row of views lands,
 // that the vectors of the precomputed services reading them are owed, and
 // renews the note until Release. A store without a ledger notes nothing.
@@ -31,7 +26,7 @@ func (t *Tracker) Claim(ctx context.Context, views []string) error {
 	if len(owed) == 0 {
 		return nil
 	}
-	h, err := onlinestore.Hold(ctx, l, sortedKeys(owed), Lease)
+	h, err := onlinestore.Hold(ctx, l, sortedKeys(owed), onlinestore.Lease)
 	if err != nil {
 		return fmt.Errorf("note the precomputed vectors this run may leave stale: %w", err)
 	}
@@ -73,26 +68,23 @@ func (t *Tracker) heal(ctx context.Context, b *Builder) ([]Stats, error) {
 	if l == nil {
 		return nil, nil
 	}
-	debts, err := l.Debts(ctx)
+	dead, err := gone(ctx, l)
 	if err != nil {
-		return nil, fmt.Errorf("read the ledger of owed vectors: %w", err)
+		return nil, err
 	}
-	dead := map[string]bool{}
-	for _, d := range debts {
-		if d.Live {
+	for svc, owners := range dead {
+		if fs, err := t.objs.FeatureService(svc); err == nil && fs.PrecomputeOnline {
 			continue
 		}
-		if fs, err := t.objs.FeatureService(d.Service); err != nil || !fs.PrecomputeOnline {
-			if err := l.Settle(ctx, d.Service, d.Owner); err != nil {
+		for _, owner := range owners {
+			if err := l.Settle(ctx, svc, owner); err != nil {
 				return nil, err
 			}
-			continue
 		}
-		dead[d.Service] = true
 	}
 	var out []Stats
 	for _, fs := range t.objs.FeatureServices {
-		if !dead[fs.Name] {
+		if len(dead[fs.Name]) == 0 || !fs.PrecomputeOnline {
 			continue
 		}
 		st, err := b.RebuildAll(ctx, fs, time.Time{})
@@ -106,20 +98,16 @@ func (t *Tracker) heal(ctx context.Context, b *Builder) ([]Stats, error) {
 	return out, nil
 }
 
-// deadOwners lists the writers that are gone and left the service's vectors owed.
-func deadOwners(ctx context.Context, store onlinestore.Store, service string) ([]string, error) {
-	l := store.Ledger(onlinestore.VectorDebts)
-	if l == nil {
-		return nil, nil
-	}
+// gone lists, per service, the writers that are gone and left its vectors owed.
+func gone(ctx context.Context, l onlinestore.Ledger) (map[string][]string, error) {
 	debts, err := l.Debts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read the ledger of owed vectors: %w", err)
 	}
-	var out []string
+	out := map[string][]string{}
 	for _, d := range debts {
-		if d.Service == service && !d.Live {
-			out = append(out, d.Owner)
+		if !d.Live {
+			out[d.Service] = append(out[d.Service], d.Owner)
 		}
 	}
 	return out, nil
