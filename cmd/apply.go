@@ -60,18 +60,19 @@ func runApply(ctx context.Context, e *Env, opts *ApplyOptions) error {
 	if err := defs.Validate(); err != nil {
 		return err
 	}
-	store, err := registry.OpenStore(cfg.Registry)
+	store, err := registry.OpenStore(cfg)
 	if err != nil {
 		return err
 	}
-	e.Log.Debug("applying", "project", cfg.Project, "registry", store.Path, "files", len(files))
+	defer func() { _ = store.Close() }()
+	e.Log.Debug("applying", "project", cfg.Project, "registry", store.Location(), "files", len(files))
 	plan, err := registry.Apply(ctx, store, defs, registry.ApplyOptions{
 		DryRun: opts.DryRun, ProjectDescription: cfg.ProjectDescription, Now: e.Now,
 	})
 	if err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
-	plan.Registry = displayPath(cfg.Dir, store.Path)
+	plan.Registry = displayPath(cfg.Dir, store.Location())
 	var cleanErr error
 	if plan.Applied {
 		// Feast deletes the online rows of removed views; so does feast-go where the store allows.

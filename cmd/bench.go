@@ -98,6 +98,7 @@ func runBench(ctx context.Context, e *Env, o *BenchOptions) error {
 	if err != nil {
 		return err
 	}
+	defer func() { _ = repo.Close() }()
 	dur := o.Duration
 	if dur == 0 {
 		dur = -1 // bench.Config: negative skips the phase

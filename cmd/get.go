@@ -56,6 +56,7 @@ func runGet(ctx context.Context, e *Env, opts *GetOptions) error {
 	if err != nil {
 		return err
 	}
+	defer func() { _ = repo.Close() }()
 	var svc *registry.FeatureService
 	if opts.Service != "" {
 		svc, err = repo.Objects.FeatureService(opts.Service)

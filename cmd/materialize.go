@@ -146,7 +146,7 @@ func planMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions, repo
 	case err != nil && len(opts.Views) > 0:
 		return nil, usageErrorf("--views: %w", err)
 	case err != nil:
-		return nil, fmt.Errorf("registry %s: %w", displayPath(repo.Config.Dir, repo.Registry.Path), err)
+		return nil, fmt.Errorf("registry %s: %w", displayPath(repo.Config.Dir, repo.Registry.Location()), err)
 	}
 	if opts.Incremental {
 		plan = materialize.PlanIncremental(views, end, now)

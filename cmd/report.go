@@ -54,6 +54,9 @@ func (r *runReport) finish(ctx context.Context, err error) error {
 	if r.store != nil {
 		defer func() { _ = r.store.Close() }()
 	}
+	if r.repo != nil {
+		defer func() { _ = r.repo.Close() }()
+	}
 	log := r.e.Log
 	var history []runlog.Record
 	if r.store != nil && r.store.RunLog() != nil {

@@ -55,6 +55,7 @@ func runStatus(ctx context.Context, e *Env, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	defer func() { _ = repo.Close() }()
 	online, err := open.Open(ctx, repo.Config, e.tuning(1, 0))
 	if err != nil {
 		e.Log.Warn("the online store cannot be read: vectors and runs unknown", "error", err)

@@ -23,7 +23,7 @@ type ApplyOptions struct {
 // intervals and state, as Feast does; objects absent from the definitions are
 // removed. With DryRun nothing is written. The whole read-diff-write happens
 // under the store's writer lock.
-func Apply(ctx context.Context, store *FileStore, desired *Objects, opts ApplyOptions) (*Plan, error) {
+func Apply(ctx context.Context, store Store, desired *Objects, opts ApplyOptions) (*Plan, error) {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -42,7 +42,7 @@ func Apply(ctx context.Context, store *FileStore, desired *Objects, opts ApplyOp
 			return nil, err
 		}
 		plan := Diff(current, desired)
-		plan.Registry, plan.DryRun = store.Path, true
+		plan.Registry, plan.DryRun = store.Location(), true
 		return plan, nil
 	}
 	var plan *Plan
@@ -52,7 +52,7 @@ func Apply(ctx context.Context, store *FileStore, desired *Objects, opts ApplyOp
 			return err
 		}
 		plan = Diff(current, desired)
-		plan.Registry = store.Path
+		plan.Registry = store.Location()
 		if !plan.HasChanges() && slices.Contains(r.Projects(), desired.Project) {
 			return ErrNoChange
 		}

@@ -251,8 +251,8 @@ func TestFileStoreErrors(t *testing.T) {
 	if b, _ := os.ReadFile(store.Path); !bytes.Equal(b, []byte{0xff, 0xff, 0xff}) {
 		t.Error("failed update changed the file")
 	}
-	for _, c := range []RegistryConfig{{Type: "sql", Path: "postgresql://x"}, {Type: "file", Path: "s3://b/registry.db"}} {
-		if _, err := OpenStore(c); err == nil {
+	for _, c := range []RegistryConfig{{Type: "sql", Path: "oracle://x"}, {Type: "sql", Path: "sqlite://"}, {Type: "file", Path: "ftp://b/registry.db"}, {Type: "ldap", Path: "x"}} {
+		if _, err := OpenStore(&Config{Registry: c, Project: "p"}); err == nil {
 			t.Errorf("OpenStore(%+v) gave no error", c)
 		}
 	}

@@ -43,11 +43,14 @@ type Config struct {
 
 // RegistryConfig is the registry: key, a path or a mapping.
 type RegistryConfig struct {
-	Type string // "file" or "sql"
+	Type string // "file", "sql" or "remote"
 	// Path is as written for URLs (s3://, gs://, postgresql://...) and an
 	// absolute path for local files.
 	Path     string
 	CacheTTL time.Duration
+	// SchemaMode is the SQL registry's schema_mode: auto (create missing
+	// tables), verify (refuse when one is missing) or skip.
+	SchemaMode string
 	// EnableOnlineFeatureViewVersioning makes Feast name online rows "<view>_v<N>".
 	EnableOnlineFeatureViewVersioning bool
 }
@@ -257,6 +260,14 @@ func (c *Config) parseRegistry(top *mapping) error {
 		}
 		if r.Type != "file" && r.Type != "sql" {
 			return inputErrorf(m.pos("registry_type"), "registry_type %q is not supported by feast-go; expected file or sql", r.Type)
+		}
+		if err := m.str("schema_mode", &r.SchemaMode); err != nil {
+			return err
+		}
+		switch r.SchemaMode {
+		case "", "auto", "verify", "skip":
+		default:
+			return inputErrorf(m.pos("schema_mode"), "schema_mode %q: expected auto, verify or skip", r.SchemaMode)
 		}
 	}
 	if r.Path == "" {

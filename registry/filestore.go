@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -30,16 +29,11 @@ type FileStore struct {
 	Now func() time.Time
 }
 
-// OpenStore returns the store a configuration names.
-func OpenStore(c RegistryConfig) (*FileStore, error) {
-	if c.Type != "file" {
-		return nil, fmt.Errorf("registry_type %q at %s: %w (feast-go reads file registries)", c.Type, c.Path, ErrUnsupportedRegistry)
-	}
-	if i := strings.Index(c.Path, "://"); i > 0 {
-		return nil, fmt.Errorf("registry %s: %w: scheme %q (feast-go reads registries on a local disk)", c.Path, ErrUnsupportedRegistry, c.Path[:i])
-	}
-	return &FileStore{Path: c.Path}, nil
-}
+// Location is the registry file's path.
+func (s *FileStore) Location() string { return s.Path }
+
+// Close does nothing: a file store holds nothing open between calls.
+func (s *FileStore) Close() error { return nil }
 
 func (s *FileStore) now() time.Time {
 	if s.Now != nil {

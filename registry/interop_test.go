@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,12 @@ func readWithFeast(t *testing.T, python, dir string) map[string]any {
 func TestMain(m *testing.M) {
 	// Feast prints usage statistics notices unless told not to.
 	_ = os.Setenv("FEAST_USAGE", "False")
+	if os.Getenv("FEAST_GO_HELPER_APPEND") == "1" {
+		if err := helperAppend(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }

@@ -4,8 +4,8 @@
 # - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
 # - a Prometheus Pushgateway, built from its Go module (the metrics tests push to it);
-# - PostgreSQL and Redis (Debian packages postgresql, redis-server, redis-tools); the tests
-#   start their own servers on free loopback ports.
+# - PostgreSQL, MariaDB and Redis (Debian packages postgresql, mariadb-server, redis-server,
+#   redis-tools); the tests start their own servers on free loopback ports.
 # Idempotent: what is already there and current is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +25,7 @@ done
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
 command -v redis-cli >/dev/null || need+=(redis-tools)
 command -v unzip >/dev/null || need+=(unzip)
 if [ ${#need[@]} -gt 0 ]; then

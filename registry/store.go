@@ -1,0 +1,41 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Store is where a registry lives: a file on a local disk or in object
+// storage, a SQL database, or Feast's registry server. Every kind holds the same
+// Registry; what differs is how a write is made safe against other writers.
+type Store interface {
+	// Read loads the registry. A registry that was never written is ErrNoRegistry.
+	Read(ctx context.Context) (*Registry, error)
+	// Update runs fn on the current registry (a new one if none exists) and
+	// writes the result if fn succeeds, atomically with respect to every other
+	// feast-go writer of the same registry: no update is lost. fn returning
+	// ErrNoChange skips the write; any other error aborts it and is returned.
+	// fn may run more than once when a store retries after a conflict.
+	Update(ctx context.Context, fn func(*Registry) error) error
+	// Location names the registry for people, with any secret removed.
+	Location() string
+	// Close releases connections.
+	Close() error
+}
+
+// OpenStore returns the store cfg's registry names. Nothing is read or
+// connected until the first Read or Update.
+func OpenStore(cfg *Config) (Store, error) {
+	c := cfg.Registry
+	switch c.Type {
+	case "file":
+		if i := strings.Index(c.Path, "://"); i > 0 {
+			return nil, fmt.Errorf("registry %s: %w: scheme %q (expected a local path, s3:// or gs://)", RedactURI(c.Path), ErrUnsupportedRegistry, c.Path[:i])
+		}
+		return &FileStore{Path: c.Path}, nil
+	case "sql":
+		return OpenSQLStore(c, cfg.Project, cfg.Dir)
+	}
+	return nil, fmt.Errorf("registry_type %q at %s: %w (expected file or sql)", c.Type, RedactURI(c.Path), ErrUnsupportedRegistry)
+}
