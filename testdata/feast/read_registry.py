@@ -35,6 +35,8 @@ def main(repo):
             "batch_source": v.batch_source.name if v.batch_source else None,
             "stream_source": v.stream_source.name if v.stream_source else None,
             "tags": v.tags,
+            "intervals": [[a.isoformat(), b.isoformat()] for a, b in v.materialization_intervals],
+            "state": v.state.name if getattr(v, "state", None) is not None else None,
         }
     for s in fs.list_feature_services():
         out["feature_services"][s.name] = {
