@@ -30,6 +30,9 @@ func OpenStore(cfg *Config) (Store, error) {
 	c := cfg.Registry
 	switch c.Type {
 	case "file":
+		if strings.HasPrefix(c.Path, "s3://") || strings.HasPrefix(c.Path, "gs://") {
+			return OpenBlobStore(c.Path)
+		}
 		if i := strings.Index(c.Path, "://"); i > 0 {
 			return nil, fmt.Errorf("registry %s: %w: scheme %q (expected a local path, s3:// or gs://)", RedactURI(c.Path), ErrUnsupportedRegistry, c.Path[:i])
 		}

@@ -39,6 +39,14 @@ func storeBackends() []storeBackend {
 		{"sql-mariadb", func(t *testing.T) *Config {
 			return cfg(t, "sql", "mysql+pymysql://"+testenv.MariaDB(t)[len("mysql://"):])
 		}},
+		{"s3", func(t *testing.T) *Config {
+			t.Setenv("FEAST_S3_ENDPOINT_URL", testenv.S3(t, "feast-registry"))
+			return cfg(t, "file", "s3://feast-registry/team/registry.db")
+		}},
+		{"gcs", func(t *testing.T) *Config {
+			testenv.GCS(t, "feast-registry")
+			return cfg(t, "file", "gs://feast-registry/team/registry.db")
+		}},
 	}
 }
 
@@ -76,7 +84,7 @@ func TestStoreConformance(t *testing.T) {
 	for _, b := range storeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			if b.name != "file" && testing.Short() {
-				t.Skip("SQL registries do not run with -short")
+				t.Skip("registries on servers do not run with -short")
 			}
 			ctx := context.Background()
 			c := b.new(t)

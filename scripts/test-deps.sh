@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what feast-go's tests need beyond Go, under ~/.cache/feast-go:
-# - a virtualenv with Feast 0.67 (the reference implementation) and pyiceberg;
+# - a virtualenv with Feast 0.67 (the reference implementation), pyiceberg, and moto (an
+#   S3-compatible server the S3 registry tests start on loopback);
 # - Apache Iceberg's REST catalog test server (org.apache.iceberg:iceberg-open-api,
 #   a runnable jar, from Maven Central), started by the tests with `java -jar`.
-# - a Prometheus Pushgateway, built from its Go module (the metrics tests push to it);
+# - a Prometheus Pushgateway and fake-gcs-server (a GCS emulator), built from their Go modules;
 # - PostgreSQL, MariaDB and Redis (Debian packages postgresql, mariadb-server, redis-server,
 #   redis-tools); the tests start their own servers on free loopback ports.
 # Idempotent: what is already there and current is reused.
@@ -72,3 +73,17 @@ if [ ! -x "$pgw" ]; then
   rm -rf "$mod"
 fi
 echo "test-deps: Pushgateway at $pgw" >&2
+
+# fake-gcs-server, a GCS emulator the GCS registry tests run on loopback, built once from its module.
+fgcs_version=v1.56.1
+fgcs=$cache/bin/fake-gcs-server-$fgcs_version
+if [ ! -x "$fgcs" ]; then
+  echo "test-deps: building fake-gcs-server $fgcs_version (a few minutes the first time)" >&2
+  mod=$(mktemp -d)
+  printf 'module fgcsbuild\n\ngo 1.26\n\nrequire github.com/fsouza/fake-gcs-server %s\n' "$fgcs_version" >"$mod/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/fsouza/fake-gcs-server"\n' >"$mod/tools.go"
+  (cd "$mod" && GOFLAGS=-mod=mod go mod tidy && GOFLAGS=-mod=mod go build -o "$fgcs.tmp" github.com/fsouza/fake-gcs-server)
+  mv "$fgcs.tmp" "$fgcs"
+  rm -rf "$mod"
+fi
+echo "test-deps: fake-gcs-server at $fgcs" >&2
