@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,18 +14,39 @@ import (
 	"github.com/feast-go/feast-go/internal/testenv"
 )
 
-// sqlRegistryURLs are the SQL registries Feast and feast-go share in the
-// interop tests, as Feast's registry.path takes them.
-func sqlRegistryURLs() map[string]func(t *testing.T) string {
-	return map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:///" + filepath.Join(t.TempDir(), "registry.db") },
-		"postgres": func(t *testing.T) string { return "postgresql+psycopg://" + strings.TrimPrefix(testenv.Postgres(t), "postgresql://") },
-		"mariadb":  func(t *testing.T) string { return "mysql+pymysql://" + strings.TrimPrefix(testenv.MariaDB(t), "mysql://") },
+// sharedRegistries are the registries on servers that Feast and feast-go
+// share in the interop tests: registry_type and path as Feast takes them. Each
+// call makes a fresh, empty registry.
+func sharedRegistries() map[string]func(t *testing.T) (typ, path string) {
+	n := 0
+	fresh := func() string { n++; return fmt.Sprintf("reg%d/registry.db", n) }
+	return map[string]func(t *testing.T) (string, string){
+		"sql-sqlite": func(t *testing.T) (string, string) {
+			return "sql", "sqlite:///" + filepath.Join(t.TempDir(), "registry.db")
+		},
+		"sql-postgres": func(t *testing.T) (string, string) {
+			return "sql", "postgresql+psycopg://" + strings.TrimPrefix(testenv.Postgres(t), "postgresql://")
+		},
+		"sql-mariadb": func(t *testing.T) (string, string) {
+			return "sql", "mysql+pymysql://" + strings.TrimPrefix(testenv.MariaDB(t), "mysql://")
+		},
+		"s3": func(t *testing.T) (string, string) {
+			if os.Getenv("FEAST_S3_ENDPOINT_URL") == "" {
+				t.Setenv("FEAST_S3_ENDPOINT_URL", testenv.S3(t, "feast-registry"))
+			}
+			return "file", "s3://feast-registry/" + fresh()
+		},
+		"gcs": func(t *testing.T) (string, string) {
+			if os.Getenv("STORAGE_EMULATOR_HOST") == "" {
+				testenv.GCS(t, "feast-registry")
+			}
+			return "file", "gs://feast-registry/" + fresh()
+		},
 	}
 }
 
 // useRegistry points a repository's feature_store.yaml at another registry.
-func useRegistry(t *testing.T, dir, typ, path string) *Config {
+func useRegistry(t *testing.T, dir string, typ, path string) *Config {
 	t.Helper()
 	p := filepath.Join(dir, "feature_store.yaml")
 	b, err := os.ReadFile(p)
@@ -42,19 +64,19 @@ func useRegistry(t *testing.T, dir, typ, path string) *Config {
 	return cfg
 }
 
-// TestFeastAndFeastGoShareSQLRegistry: on each SQL database Feast applies,
+// TestFeastAndFeastGoShareRegistry: on each registry server Feast applies,
 // feast-go reads the same objects the YAML twin describes, records an
 // interval and a state that Feast reads, and applies a change Feast sees;
 // and a registry feast-go created from nothing reads in Feast as the file
 // registry does.
-func TestFeastAndFeastGoShareSQLRegistry(t *testing.T) {
+func TestFeastAndFeastGoShareRegistry(t *testing.T) {
 	python := testenv.FeastPython(t)
-	for name, newURL := range sqlRegistryURLs() {
+	for name, newRegistry := range sharedRegistries() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := feastRepo(t, python, filepath.Join(testenv.RepoRoot(), "testdata", "feast", "drivers_py"))
-			url := newURL(t)
-			cfg := useRegistry(t, dir, "sql", url)
+			typ, path := newRegistry(t)
+			cfg := useRegistry(t, dir, typ, path)
 			testenv.Run(t, dir, feastCLI(python), "apply")
 
 			store := openTestStore(t, cfg)
@@ -103,7 +125,8 @@ func TestFeastAndFeastGoShareSQLRegistry(t *testing.T) {
 			// feast-go creates the registry; Feast reads what it reads from a file registry.
 			dir2 := t.TempDir() // no tables: Feast only lists the objects
 			testenv.CopyDir(t, filepath.Join(testenv.RepoRoot(), "testdata", "repos", "drivers"), dir2)
-			cfg2 := useRegistry(t, dir2, "sql", newURL(t))
+			typ, path = newRegistry(t)
+			cfg2 := useRegistry(t, dir2, typ, path)
 			if _, err := Apply(ctx, openTestStore(t, cfg2), loadDriversDefs(t, nil), ApplyOptions{}); err != nil {
 				t.Fatal(err)
 			}
