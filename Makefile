@@ -43,11 +43,17 @@ fmt: ## gofmt the tree
 tidy:
 	$(GO) mod tidy
 
-proto: ## regenerate registry/feastpb from proto/ (needs protoc; protoc-gen-go is pinned in go.mod)
-	rm -f registry/feastpb/*.pb.go
-	protoc --proto_path=proto \
+proto: ## regenerate registry/feastpb from proto/ (protoc, or grpcio-tools' protoc in ~/.cache/feast-go/protoc-venv; the Go plugins are pinned in go.mod)
+	rm -f registry/feastpb/*.pb.go registry/feastpb/registrypb/*.pb.go
+	@if command -v protoc >/dev/null; then protoc=protoc; inc=; else \
+	  py=$(HOME)/.cache/feast-go/protoc-venv/bin/python; \
+	  [ -x $$py ] || { python3 -m venv $(HOME)/.cache/feast-go/protoc-venv && $$py -m pip install -q grpcio-tools==1.85.1; }; \
+	  protoc="$$py -m grpc_tools.protoc"; inc="-I$$($$py -c 'import grpc_tools, os; print(os.path.dirname(grpc_tools.__file__))')/_proto"; fi; \
+	$$protoc --proto_path=proto $$inc \
 		--plugin=protoc-gen-go="$$($(GO) tool -n protoc-gen-go)" \
+		--plugin=protoc-gen-go-grpc="$$($(GO) tool -n protoc-gen-go-grpc)" \
 		--go_out=. --go_opt=module=github.com/feast-go/feast-go \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/feast-go/feast-go \
 		$(PROTOS)
 
 clean:

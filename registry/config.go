@@ -51,6 +51,11 @@ type RegistryConfig struct {
 	// SchemaMode is the SQL registry's schema_mode: auto (create missing
 	// tables), verify (refuse when one is missing) or skip.
 	SchemaMode string
+	// The remote registry's TLS: is_tls, cert (the server's CA), client_cert
+	// and client_key (mutual TLS), authority (the :authority to present).
+	IsTLS                       bool
+	Cert, ClientCert, ClientKey string
+	Authority                   string
 	// EnableOnlineFeatureViewVersioning makes Feast name online rows "<view>_v<N>".
 	EnableOnlineFeatureViewVersioning bool
 }
@@ -258,8 +263,17 @@ func (c *Config) parseRegistry(top *mapping) error {
 		if err := m.decode("enable_online_feature_view_versioning", &r.EnableOnlineFeatureViewVersioning); err != nil {
 			return err
 		}
-		if r.Type != "file" && r.Type != "sql" {
-			return inputErrorf(m.pos("registry_type"), "registry_type %q is not supported by feast-go; expected file or sql", r.Type)
+		if r.Type != "file" && r.Type != "sql" && r.Type != "remote" {
+			return inputErrorf(m.pos("registry_type"), "registry_type %q is not supported by feast-go; expected file, sql or remote", r.Type)
+		}
+		if err := m.decodeEach(kv{"is_tls", &r.IsTLS}, kv{"cert", &r.Cert}, kv{"client_cert", &r.ClientCert}, kv{"client_key", &r.ClientKey}, kv{"authority", &r.Authority}); err != nil {
+			return err
+		}
+		for _, p := range []*string{&r.Cert, &r.ClientCert, &r.ClientKey} {
+			*p = c.resolvePath(*p)
+		}
+		if (r.ClientCert == "") != (r.ClientKey == "") {
+			return inputErrorf(m.pos("client_cert"), "client_cert and client_key go together (mutual TLS); set both or neither")
 		}
 		if err := m.str("schema_mode", &r.SchemaMode); err != nil {
 			return err

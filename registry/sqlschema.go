@@ -17,10 +17,10 @@ const (
 	dialectMySQL    = "mysql"
 )
 
-// sqlTable is one of Feast 0.67's SQL registry tables that holds objects:
+// objectTable is one of Feast 0.67's SQL registry tables that holds objects:
 // one row per object, keyed by its name and project_id, with the object's
 // serialized proto. field is the object's repeated field in feast.core.Registry.
-type sqlTable struct {
+type objectTable struct {
 	name, idCol, protoCol string
 	field                 protowire.Number
 }
@@ -28,7 +28,7 @@ type sqlTable struct {
 // objectTables are the tables whose rows make up a Registry, in the order
 // Feast's proto() lists them. Rows of kinds feast-go does not model (on-demand
 // views, saved datasets, ...) are carried as they are.
-var objectTables = []sqlTable{
+var objectTables = []objectTable{
 	{"projects", "project_id", "project_proto", 17},
 	{"entities", "entity_name", "entity_proto", 1},
 	{"feature_views", "feature_view_name", "feature_view_proto", 6},

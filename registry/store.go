@@ -39,6 +39,8 @@ func OpenStore(cfg *Config) (Store, error) {
 		return &FileStore{Path: c.Path}, nil
 	case "sql":
 		return OpenSQLStore(c, cfg.Project, cfg.Dir)
+	case "remote":
+		return OpenRemoteStore(c, cfg.Project)
 	}
-	return nil, fmt.Errorf("registry_type %q at %s: %w (expected file or sql)", c.Type, RedactURI(c.Path), ErrUnsupportedRegistry)
+	return nil, fmt.Errorf("registry_type %q at %s: %w (expected file, sql or remote)", c.Type, RedactURI(c.Path), ErrUnsupportedRegistry)
 }

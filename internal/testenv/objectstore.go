@@ -82,7 +82,7 @@ func serve(t *testing.T, cmd *exec.Cmd, name, addr string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
+	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close(); if os.Getenv("KEEPLOG") != "" { b, _ := os.ReadFile(logf.Name()); _ = os.WriteFile("/tmp/"+name+".log", b, 0o644) } })
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -93,4 +93,22 @@ func serve(t *testing.T, cmd *exec.Cmd, name, addr string) {
 	}
 	out, _ := os.ReadFile(logf.Name())
 	t.Fatalf("%s did not listen on %s:\n%s", name, addr, out)
+}
+
+// RegistryServer starts Feast's registry server for the repository in dir
+// (testdata/feast/serve_registry.py: `feast serve_registry` bound to
+// 127.0.0.1), over TLS when cert and key are given, and returns its address.
+func RegistryServer(t *testing.T, python, dir, cert, key string) string {
+	t.Helper()
+	port := FreePort(t)
+	args := []string{filepath.Join(RepoRoot(), "testdata", "feast", "serve_registry.py"), dir, fmt.Sprint(port)}
+	if cert != "" {
+		args = append(args, cert, key)
+	}
+	cmd := exec.Command(python, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "FEAST_USAGE=False")
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	serve(t, cmd, "feast-serve-registry", addr)
+	return addr
 }

@@ -12,25 +12,27 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// sqlRow is one object row of a SQL registry.
-type sqlRow struct {
-	table         *sqlTable
+// objectRow is one object of a registry, as a SQL registry stores it: its
+// kind's table, project, name and serialized proto. The SQL and remote stores
+// both write a registry object by object, from the rows' diff.
+type objectRow struct {
+	table         *objectTable
 	project, name string
 	proto         []byte
 }
 
-// sqlRows is what a SQL registry holds: its object rows, in table order,
-// and each project's project_uuid from feast_metadata.
-type sqlRows struct {
-	rows  []sqlRow
+// objectRows is what a registry holds object by object, in table order, and
+// each project's project_uuid (feast_metadata in SQL).
+type objectRows struct {
+	rows  []objectRow
 	uuids map[string]string
 }
 
-func (r *sqlRows) empty() bool { return len(r.rows) == 0 && len(r.uuids) == 0 }
+func (r *objectRows) empty() bool { return len(r.rows) == 0 && len(r.uuids) == 0 }
 
 // readRows reads every object row, locking them when lock is set.
-func (s *SQLStore) readRows(ctx context.Context, tx *sql.Tx, lock bool) (*sqlRows, error) {
-	out := &sqlRows{uuids: map[string]string{}}
+func (s *SQLStore) readRows(ctx context.Context, tx *sql.Tx, lock bool) (*objectRows, error) {
+	out := &objectRows{uuids: map[string]string{}}
 	suffix := ""
 	if lock {
 		suffix = s.forUpdate()
@@ -39,7 +41,7 @@ func (s *SQLStore) readRows(ctx context.Context, tx *sql.Tx, lock bool) (*sqlRow
 		t := &objectTables[i]
 		q := "SELECT " + t.idCol + ", project_id, " + t.protoCol + " FROM " + t.name + " ORDER BY project_id, " + t.idCol + suffix
 		if err := s.scan(ctx, tx, q, nil, func(a, b string, c []byte) {
-			out.rows = append(out.rows, sqlRow{table: t, name: a, project: b, proto: c})
+			out.rows = append(out.rows, objectRow{table: t, name: a, project: b, proto: c})
 		}); err != nil {
 			return nil, s.fail("read "+t.name, err)
 		}
@@ -68,9 +70,62 @@ func (s *SQLStore) scan(ctx context.Context, tx *sql.Tx, q string, args []any, e
 	return rows.Err()
 }
 
+// rowsOf splits a registry into rows. Objects of kinds feast-go does not
+// model keep their bytes and no name: diff matches them by their bytes.
+func rowsOf(pb *feastpb.Registry) (*objectRows, error) {
+	out := &objectRows{uuids: map[string]string{}}
+	add := func(table, project, name string, m proto.Message) error {
+		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("encode %s %q: %w", table, name, err)
+		}
+		out.rows = append(out.rows, objectRow{table: tableNamed(table), project: project, name: name, proto: b})
+		return nil
+	}
+	var err error
+	for _, p := range pb.Projects {
+		err = firstErr(err, add("projects", p.GetSpec().GetName(), p.GetSpec().GetName(), p))
+	}
+	for _, e := range pb.Entities {
+		err = firstErr(err, add("entities", e.GetSpec().GetProject(), e.GetSpec().GetName(), e))
+	}
+	for _, v := range pb.FeatureViews {
+		err = firstErr(err, add("feature_views", v.GetSpec().GetProject(), v.GetSpec().GetName(), v))
+	}
+	for _, d := range pb.DataSources {
+		err = firstErr(err, add("data_sources", d.GetProject(), d.GetName(), d))
+	}
+	for _, v := range pb.StreamFeatureViews {
+		err = firstErr(err, add("stream_feature_views", v.GetSpec().GetProject(), v.GetSpec().GetName(), v))
+	}
+	for _, f := range pb.FeatureServices {
+		err = firstErr(err, add("feature_services", f.GetSpec().GetProject(), f.GetSpec().GetName(), f))
+	}
+	for _, m := range pb.ProjectMetadata {
+		out.uuids[m.GetProject()] = m.GetProjectUuid()
+	}
+	unknown := pb.ProtoReflect().GetUnknown()
+	for len(unknown) > 0 {
+		num, typ, n := protowire.ConsumeTag(unknown)
+		if n < 0 {
+			return nil, protowire.ParseError(n)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, unknown[n:])
+		if m < 0 {
+			return nil, protowire.ParseError(m)
+		}
+		if t := tableOfField(num); t != nil && typ == protowire.BytesType {
+			b, _ := protowire.ConsumeBytes(unknown[n : n+m])
+			out.rows = append(out.rows, objectRow{table: t, proto: b})
+		}
+		unknown = unknown[n+m:]
+	}
+	return out, err
+}
+
 // registry assembles the rows into one Registry, as Feast's SqlRegistry.proto()
 // does: each object carries the project of its row.
-func (r *sqlRows) registry() (*Registry, error) {
+func (r *objectRows) registry() (*Registry, error) {
 	pb := &feastpb.Registry{RegistrySchemaVersion: "1"}
 	var unknown []byte
 	for _, row := range r.rows {
@@ -110,7 +165,7 @@ func (r *sqlRows) registry() (*Registry, error) {
 
 // decode parses a row of a modeled kind (nil for the others), with the row's
 // project set on it. A row that does not parse names its table and key.
-func (row sqlRow) decode() (proto.Message, error) {
+func (row objectRow) decode() (proto.Message, error) {
 	var m proto.Message
 	switch row.table.field {
 	case 17:
@@ -158,7 +213,7 @@ func (row sqlRow) decode() (proto.Message, error) {
 // rowChange is one row to write: proto nil deletes it; meta inserts a
 // project_uuid into feast_metadata.
 type rowChange struct {
-	table         *sqlTable
+	table         *objectTable
 	project, name string
 	proto         []byte
 	exists        bool
@@ -167,119 +222,89 @@ type rowChange struct {
 
 type rowKey struct{ table, project, name string }
 
-// diff lists the rows to write so that the database holds r.
-func (r *sqlRows) diff(reg *Registry) ([]rowChange, error) {
-	old := map[rowKey]sqlRow{}
+// diff lists the rows to write so that the store holds reg. Objects of
+// kinds feast-go does not model must come back as the bytes they were read as.
+func (r *objectRows) diff(reg *Registry) ([]rowChange, error) {
+	next, err := rowsOf(reg.pb)
+	if err != nil {
+		return nil, err
+	}
+	old := map[rowKey]objectRow{}
 	for _, row := range r.rows {
-		old[rowKey{row.table.name, row.project, row.name}] = row
+		old[row.key()] = row
 	}
 	seen := map[rowKey]bool{}
 	var out []rowChange
-	add := func(tableName, project, name string, m proto.Message) error {
-		t := tableNamed(tableName)
-		k := rowKey{tableName, project, name}
+	for _, row := range next.rows {
+		if !row.table.modeled() {
+			k, ok := r.match(row, seen)
+			if !ok {
+				return nil, fmt.Errorf("a new %s object cannot be written by feast-go; apply it with Feast", row.table.name)
+			}
+			seen[k] = true
+			continue
+		}
+		k := row.key()
 		if seen[k] {
-			return fmt.Errorf("two %s named %q in project %q", tableName, name, project)
+			return nil, fmt.Errorf("two %s named %q in project %q", row.table.name, row.name, row.project)
 		}
 		seen[k] = true
 		prev, exists := old[k]
 		if exists {
 			pm, err := prev.decode()
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if proto.Equal(pm, m) {
-				return nil
+			nm, err := row.decode()
+			if err != nil {
+				return nil, err
+			}
+			if proto.Equal(pm, nm) {
+				continue
 			}
 		}
-		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
-		if err != nil {
-			return fmt.Errorf("encode %s %q: %w", tableName, name, err)
-		}
-		out = append(out, rowChange{table: t, project: project, name: name, proto: b, exists: exists})
-		return nil
-	}
-	pb := reg.pb
-	var err error
-	for _, p := range pb.Projects {
-		err = firstErr(err, add("projects", p.GetSpec().GetName(), p.GetSpec().GetName(), p))
-	}
-	for _, e := range pb.Entities {
-		err = firstErr(err, add("entities", e.GetSpec().GetProject(), e.GetSpec().GetName(), e))
-	}
-	for _, v := range pb.FeatureViews {
-		err = firstErr(err, add("feature_views", v.GetSpec().GetProject(), v.GetSpec().GetName(), v))
-	}
-	for _, d := range pb.DataSources {
-		err = firstErr(err, add("data_sources", d.GetProject(), d.GetName(), d))
-	}
-	for _, v := range pb.StreamFeatureViews {
-		err = firstErr(err, add("stream_feature_views", v.GetSpec().GetProject(), v.GetSpec().GetName(), v))
-	}
-	for _, f := range pb.FeatureServices {
-		err = firstErr(err, add("feature_services", f.GetSpec().GetProject(), f.GetSpec().GetName(), f))
-	}
-	if err != nil {
-		return nil, err
-	}
-	// Kinds feast-go does not model come back as the bytes they were read as.
-	kept, err := unmodeledRows(pb.ProtoReflect().GetUnknown(), r.rows)
-	if err != nil {
-		return nil, err
-	}
-	for k := range kept {
-		seen[k] = true
+		out = append(out, rowChange{table: row.table, project: row.project, name: row.name, proto: row.proto, exists: exists})
 	}
 	for _, row := range r.rows {
-		if k := (rowKey{row.table.name, row.project, row.name}); !seen[k] {
+		if !seen[row.key()] {
 			out = append(out, rowChange{table: row.table, project: row.project, name: row.name})
 		}
 	}
-	for _, m := range pb.ProjectMetadata {
-		if _, ok := r.uuids[m.GetProject()]; !ok && m.GetProject() != "" {
-			out = append(out, rowChange{table: &sqlTable{name: "feast_metadata"}, project: m.GetProject(), name: metaProjectUUID, proto: []byte(m.GetProjectUuid()), meta: true})
+	for p, uuid := range next.uuids {
+		if _, ok := r.uuids[p]; !ok && p != "" {
+			out = append(out, rowChange{table: &objectTable{name: "feast_metadata"}, project: p, name: metaProjectUUID, proto: []byte(uuid), meta: true})
 		}
 	}
 	return out, nil
 }
 
-// unmodeledRows matches the registry's unknown fields to the rows they were
-// read from. A new object of such a kind is refused: feast-go cannot name it.
-func unmodeledRows(unknown []byte, rows []sqlRow) (map[rowKey]bool, error) {
-	kept := map[rowKey]bool{}
-	for len(unknown) > 0 {
-		num, typ, n := protowire.ConsumeTag(unknown)
-		if n < 0 {
-			return nil, protowire.ParseError(n)
-		}
-		unknown = unknown[n:]
-		m := protowire.ConsumeFieldValue(num, typ, unknown)
-		if m < 0 {
-			return nil, protowire.ParseError(m)
-		}
-		value := unknown[:m]
-		unknown = unknown[m:]
-		t := tableOfField(num)
-		if t == nil {
-			continue // a field with no table (infra, feature tables): not kept in SQL
-		}
-		b, _ := protowire.ConsumeBytes(value)
-		found := false
-		for _, row := range rows {
-			k := rowKey{row.table.name, row.project, row.name}
-			if row.table == t && !kept[k] && bytes.Equal(row.proto, b) {
-				kept[k], found = true, true
-				break
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("a new %s object cannot be written by feast-go; apply it with Feast", t.name)
+// match finds the old row of an unmodeled object by its bytes.
+func (r *objectRows) match(row objectRow, taken map[rowKey]bool) (rowKey, bool) {
+	for _, o := range r.rows {
+		if k := o.key(); o.table == row.table && !taken[k] && bytes.Equal(o.proto, row.proto) {
+			return k, true
 		}
 	}
-	return kept, nil
+	return rowKey{}, false
 }
 
-func tableNamed(name string) *sqlTable {
+func (row objectRow) key() rowKey {
+	if row.table.modeled() || row.name != "" {
+		return rowKey{row.table.name, row.project, row.name}
+	}
+	return rowKey{row.table.name, "", string(row.proto)} // unnamed: its bytes are its identity
+}
+
+// modeled reports whether feast-go decodes the table's objects.
+func (t *objectTable) modeled() bool {
+	switch t.field {
+	case 1, 6, 7, 12, 14, 17:
+		return true
+	}
+	return false
+}
+
+func tableNamed(name string) *objectTable {
 	for i := range objectTables {
 		if objectTables[i].name == name {
 			return &objectTables[i]
@@ -288,7 +313,7 @@ func tableNamed(name string) *sqlTable {
 	return nil
 }
 
-func tableOfField(num protowire.Number) *sqlTable {
+func tableOfField(num protowire.Number) *objectTable {
 	for i := range objectTables {
 		if objectTables[i].field == num {
 			return &objectTables[i]
