@@ -36,6 +36,9 @@ func sharedRegistries() map[string]func(t *testing.T) (typ, path string) {
 			}
 			return "file", "s3://feast-registry/" + fresh()
 		},
+		"remote": func(t *testing.T) (string, string) {
+			return "remote", testenv.RegistryServer(t, testenv.FeastPython(t), serverRepo(t), "", "")
+		},
 		"gcs": func(t *testing.T) (string, string) {
 			if os.Getenv("STORAGE_EMULATOR_HOST") == "" {
 				testenv.GCS(t, "feast-registry")
