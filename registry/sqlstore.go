@@ -98,6 +98,9 @@ func (s *SQLStore) conn(ctx context.Context) (*sql.DB, error) {
 // prepare creates the missing tables (schema_mode auto) or checks that they
 // are all there (verify), as Feast does when it opens a SQL registry.
 func (s *SQLStore) prepare(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return s.fail("connect", err)
+	}
 	switch s.schema {
 	case "skip":
 		return nil
@@ -107,9 +110,6 @@ func (s *SQLStore) prepare(ctx context.Context) error {
 			if _, err := s.db.ExecContext(ctx, "SELECT 1 FROM "+t.table+" WHERE 1 = 0"); err != nil {
 				if cerr := ctx.Err(); cerr != nil {
 					return cerr
-				}
-				if !s.reachable(ctx) {
-					return s.fail("connect", err)
 				}
 				missing = append(missing, t.table)
 			}
@@ -129,8 +129,6 @@ func (s *SQLStore) prepare(ctx context.Context) error {
 	}
 	return nil
 }
-
-func (s *SQLStore) reachable(ctx context.Context) bool { return s.db.PingContext(ctx) == nil }
 
 // fail wraps a database error with the registry's name and what to check.
 func (s *SQLStore) fail(what string, err error) error {
