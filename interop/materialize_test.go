@@ -189,7 +189,16 @@ func jsonTail(s string) string { return s[strings.Index(s, "{"):] }
 // fieldNames maps hash fields back to "view:feature" (and _ts fields to themselves).
 func fieldNames(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	r, err := (&registry.FileStore{Path: filepath.Join(dir, "data", "registry.db")}).Read(context.Background())
+	cfg, err := registry.LoadConfig(filepath.Join(dir, "feature_store.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := registry.OpenStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = store.Close() }()
+	r, err := store.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
