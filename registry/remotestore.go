@@ -17,7 +17,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
-	)
+)
 
 // RemoteStore is Feast's registry server (registry_type: remote, `feast
 // serve_registry`), reached over gRPC, with TLS when the configuration asks
