@@ -98,7 +98,14 @@ func Run(ctx context.Context, repo *registry.Repo, o Options, log func(string)) 
 			impls = append(impls, &HTTP{Client: client, Service: svc, Precomputed: p == Precomputed, JoinKeys: primary.JoinKeys()})
 		}
 	} else {
-		reader := &serving.Reader{Store: store, Objects: repo.Objects}
+		// A bench runs for minutes: it reads the registry as Feast's servers
+		// do, through a cache that honours cache_ttl_seconds and cache_mode.
+		cache, err := registry.NewCache(ctx, repo.Registry, cfg.Project, cfg.Registry, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer cache.Close()
+		reader := &serving.Reader{Store: store, Registry: cache}
 		for _, p := range paths {
 			impls = append(impls, &Direct{Reader: reader, Service: svc, Precomputed: p == Precomputed})
 		}

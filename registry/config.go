@@ -48,6 +48,8 @@ type RegistryConfig struct {
 	// absolute path for local files.
 	Path     string
 	CacheTTL time.Duration
+	// CacheMode is Feast's cache_mode: sync (refresh on access) or thread.
+	CacheMode string
 	// SchemaMode is the SQL registry's schema_mode: auto (create missing
 	// tables), verify (refuse when one is missing) or skip.
 	SchemaMode string
@@ -241,7 +243,7 @@ func (c *Config) parseRegistry(top *mapping) error {
 	if !ok || isNull(n) {
 		return inputErrorf(posOf(top.file, top.node), "key \"registry\" is required (a path such as data/registry.db, or a mapping with registry_type and path)")
 	}
-	r := RegistryConfig{Type: "file", CacheTTL: 600 * time.Second}
+	r := RegistryConfig{Type: "file", CacheTTL: 600 * time.Second, CacheMode: "sync"}
 	if n.Kind == yaml.ScalarNode {
 		r.Path = n.Value
 	} else {
@@ -259,7 +261,16 @@ func (c *Config) parseRegistry(top *mapping) error {
 		if err := m.decode("cache_ttl_seconds", &ttl); err != nil {
 			return err
 		}
+		if ttl < 0 {
+			return inputErrorf(m.pos("cache_ttl_seconds"), "cache_ttl_seconds is %d; expected 0 (never expire) or more", ttl)
+		}
 		r.CacheTTL = time.Duration(ttl) * time.Second
+		if err := m.str("cache_mode", &r.CacheMode); err != nil {
+			return err
+		}
+		if r.CacheMode != "sync" && r.CacheMode != "thread" {
+			return inputErrorf(m.pos("cache_mode"), "cache_mode %q: expected sync or thread", r.CacheMode)
+		}
 		if err := m.decode("enable_online_feature_view_versioning", &r.EnableOnlineFeatureViewVersioning); err != nil {
 			return err
 		}

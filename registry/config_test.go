@@ -90,6 +90,32 @@ func TestParseConfigRemoteAndDisabled(t *testing.T) {
 	}
 }
 
+// Registry kinds parse as Feast writes them: SQL with its schema mode, a
+// registry server with TLS files taken from the repository folder.
+func TestParseConfigRegistryKinds(t *testing.T) {
+	c, err := ParseConfig("/r/feature_store.yaml", []byte("project: p\nregistry:\n  registry_type: sql\n  path: postgresql+psycopg://u:pw@db:5432/feast\n  schema_mode: verify\n  cache_ttl_seconds: 60\n  cache_mode: thread\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RegistryConfig{Type: "sql", Path: "postgresql+psycopg://u:pw@db:5432/feast", SchemaMode: "verify", CacheTTL: time.Minute, CacheMode: "thread"}
+	if c.Registry != want {
+		t.Errorf("sql registry = %+v", c.Registry)
+	}
+	c, err = ParseConfig("/r/feature_store.yaml", []byte("project: p\nregistry:\n  registry_type: remote\n  path: registry:6570\n  is_tls: true\n  cert: certs/ca.pem\n  client_cert: /etc/c.pem\n  client_key: /etc/k.pem\n  authority: feast.internal\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = RegistryConfig{Type: "remote", Path: "registry:6570", CacheTTL: 600 * time.Second, CacheMode: "sync", IsTLS: true,
+		Cert: "/r/certs/ca.pem", ClientCert: "/etc/c.pem", ClientKey: "/etc/k.pem", Authority: "feast.internal"}
+	if c.Registry != want {
+		t.Errorf("remote registry = %+v", c.Registry)
+	}
+	c, err = ParseConfig("/r/feature_store.yaml", []byte("project: p\nregistry: s3://bucket/feast/registry.db\n"))
+	if err != nil || c.Registry.Path != "s3://bucket/feast/registry.db" || c.Registry.Type != "file" {
+		t.Errorf("s3 registry = %+v, %v", c.Registry, err)
+	}
+}
+
 func TestParseConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -110,7 +136,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"syntax", "project: p\nregistry: [r.db\n", []string{"feature_store.yaml:", "invalid YAML"}},
 		{"not a mapping", "- a\n- b\n", []string{"must be a mapping"}},
 		{"duplicate key", "project: p\nproject: q\nregistry: r\n", []string{":2:1", "appears twice"}},
-		{"registry type", "project: p\nregistry:\n  registry_type: snowflake.registry\n  path: x\n", []string{":3:18", "file or sql"}},
+		{"registry type", "project: p\nregistry:\n  registry_type: snowflake.registry\n  path: x\n", []string{":3:18", "file, sql or remote"}},
+		{"cache mode", "project: p\nregistry:\n  path: x\n  cache_mode: lazy\n", []string{":4:15", "sync or thread"}},
+		{"negative cache ttl", "project: p\nregistry:\n  path: x\n  cache_ttl_seconds: -1\n", []string{":4:22", "0 (never expire)"}},
+		{"schema mode", "project: p\nregistry:\n  registry_type: sql\n  path: sqlite:///r.db\n  schema_mode: create\n", []string{":5:16", "auto, verify or skip"}},
+		{"half mtls", "project: p\nregistry:\n  registry_type: remote\n  path: h:6570\n  client_key: k.pem\n", []string{"client_cert and client_key go together"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

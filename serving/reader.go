@@ -49,7 +49,11 @@ type Result struct {
 type Reader struct {
 	Store   onlinestore.Store
 	Objects *registry.Objects
-	Now     func() time.Time
+	// Registry, when set, replaces Objects for a long-running reader: each
+	// read takes the service and its views from the cache, which refreshes
+	// them every cache_ttl_seconds.
+	Registry *registry.Cache
+	Now      func() time.Time
 
 	mu    sync.Mutex
 	plans map[*registry.FeatureService]*readPlan
@@ -74,7 +78,16 @@ func (p *readPlan) names(fullNames bool) []string {
 	return p.short
 }
 
-func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
+func (r *Reader) plan(ctx context.Context, fs *registry.FeatureService) (*readPlan, error) {
+	objs := r.Objects
+	if r.Registry != nil {
+		objs = r.Registry.Objects(ctx)
+		current, err := objs.FeatureService(fs.Name)
+		if err != nil {
+			return nil, err
+		}
+		fs = current
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p, ok := r.plans[fs]; ok {
@@ -82,7 +95,7 @@ func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
 	}
 	p := &readPlan{schema: precompute.SchemaOf(fs), ttls: make([]time.Duration, len(fs.Projections))}
 	for i, proj := range fs.Projections {
-		fv, err := r.Objects.FeatureView(proj.View)
+		fv, err := objs.FeatureView(proj.View)
 		if err != nil {
 			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
@@ -95,7 +108,7 @@ func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
 		p.short = append(p.short, v.Features...)
 		p.features = append(p.features, v)
 	}
-	if r.plans == nil {
+	if r.plans == nil || len(r.plans) > 64 { // refreshed objects leave old services behind
 		r.plans = map[*registry.FeatureService]*readPlan{}
 	}
 	r.plans[fs] = p
@@ -109,7 +122,7 @@ func (r *Reader) plan(fs *registry.FeatureService) (*readPlan, error) {
 // the service, the entity and the command that fixes it. A view's features
 // older than its ttl are OUTSIDE_MAX_AGE (values still returned).
 func (r *Reader) Read(ctx context.Context, fs *registry.FeatureService, keys [][]byte, fullNames bool) (*Result, error) {
-	plan, err := r.plan(fs)
+	plan, err := r.plan(ctx, fs)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // statuses as Read: NOT_FOUND when a view has no row for the entity,
 // OUTSIDE_MAX_AGE past the view's ttl, NULL_VALUE for an empty value.
 func (r *Reader) ReadRegular(ctx context.Context, fs *registry.FeatureService, keys [][]byte, fullNames bool) (*Result, error) {
-	plan, err := r.plan(fs)
+	plan, err := r.plan(ctx, fs)
 	if err != nil {
 		return nil, err
 	}
