@@ -93,6 +93,15 @@ func NewRootCmd(d *Deps) (*cobra.Command, *Env) {
 its registry), materializes Apache Iceberg offline tables into the online store in exactly
 the bytes Feast's feature servers read, and rebuilds precomputed feature vectors.
 
+REGISTRIES (the registry: key of feature_store.yaml, as Feast writes it)
+  file, local       registry: data/registry.db
+  file, S3          registry: s3://bucket/feast/registry.db    (AWS_* or profile; FEAST_S3_ENDPOINT_URL)
+  file, GCS         registry: gs://bucket/feast/registry.db    (Application Default Credentials)
+  sql, PostgreSQL   registry: {registry_type: sql, path: "postgresql+psycopg://user:${PGPASSWORD}@db:5432/feast"}
+  sql, MySQL        registry: {registry_type: sql, path: "mysql+pymysql://user:${MYSQL_PASSWORD}@db:3306/feast"}
+  sql, SQLite       registry: {registry_type: sql, path: "sqlite:///data/registry.sqlite"}
+  remote            registry: {registry_type: remote, path: "registry.feast.svc:6570", is_tls: true, cert: ca.pem}
+
 EXIT STATUS
   0 ok · 1 error · 2 usage error · 3 partial (some feature views failed, others landed)
   4 stale (status: a feature view older than its limit)
