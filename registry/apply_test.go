@@ -29,7 +29,7 @@ func fixedUUIDs(t *testing.T) {
 	t.Cleanup(func() { uuidSource = old })
 }
 
-func loadDriversDefs(t *testing.T, edit func(string) string) *Objects {
+func loadDriversDefs(t testing.TB, edit func(string) string) *Objects {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "testdata", "repos", "drivers", "definitions.yaml"))
 	if err != nil {

@@ -235,6 +235,9 @@ func (s *BlobStore) update(ctx context.Context, fn func(*Registry) error) error 
 		return fmt.Errorf("encode registry: %w", err)
 	}
 	opts := &blob.WriterOptions{ContentType: "application/octet-stream", IfNotExist: version == ""}
+	if s.scheme == "gs" {
+		opts.BufferSize = 256 << 10 // GCS's smallest chunk; its default buffers 16 MiB a write
+	}
 	if version != "" {
 		opts.BeforeWrite = func(as func(any) bool) error {
 			var in *transfermanager.UploadObjectInput

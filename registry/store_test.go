@@ -19,42 +19,42 @@ import (
 // storeBackend makes the configuration of a fresh, empty registry of one kind.
 type storeBackend struct {
 	name string
-	new  func(t *testing.T) *Config
+	new  func(t testing.TB) *Config
 }
 
 // storeBackends are every registry kind feast-go opens, each on a real
 // server where it has one.
 func storeBackends() []storeBackend {
-	cfg := func(t *testing.T, typ, path string) *Config {
+	cfg := func(t testing.TB, typ, path string) *Config {
 		return &Config{Project: "drivers", Dir: t.TempDir(), Registry: RegistryConfig{Type: typ, Path: path}}
 	}
 	return []storeBackend{
-		{"file", func(t *testing.T) *Config { return cfg(t, "file", filepath.Join(t.TempDir(), "registry.db")) }},
-		{"sql-sqlite", func(t *testing.T) *Config {
+		{"file", func(t testing.TB) *Config { return cfg(t, "file", filepath.Join(t.TempDir(), "registry.db")) }},
+		{"sql-sqlite", func(t testing.TB) *Config {
 			return cfg(t, "sql", "sqlite:///"+filepath.Join(t.TempDir(), "registry.db"))
 		}},
-		{"sql-postgres", func(t *testing.T) *Config {
+		{"sql-postgres", func(t testing.TB) *Config {
 			return cfg(t, "sql", "postgresql+psycopg://"+testenv.Postgres(t)[len("postgresql://"):])
 		}},
-		{"sql-mariadb", func(t *testing.T) *Config {
+		{"sql-mariadb", func(t testing.TB) *Config {
 			return cfg(t, "sql", "mysql+pymysql://"+testenv.MariaDB(t)[len("mysql://"):])
 		}},
-		{"s3", func(t *testing.T) *Config {
+		{"s3", func(t testing.TB) *Config {
 			t.Setenv("FEAST_S3_ENDPOINT_URL", testenv.S3(t, "feast-registry"))
 			return cfg(t, "file", "s3://feast-registry/team/registry.db")
 		}},
-		{"gcs", func(t *testing.T) *Config {
+		{"gcs", func(t testing.TB) *Config {
 			testenv.GCS(t, "feast-registry")
 			return cfg(t, "file", "gs://feast-registry/team/registry.db")
 		}},
-		{"remote", func(t *testing.T) *Config {
+		{"remote", func(t testing.TB) *Config {
 			return cfg(t, "remote", testenv.RegistryServer(t, testenv.FeastPython(t), serverRepo(t), "", ""))
 		}},
 	}
 }
 
 // serverRepo is the repository a registry server serves: its own file registry.
-func serverRepo(t *testing.T) string {
+func serverRepo(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	yaml := "project: drivers\nregistry: data/registry.db\nprovider: local\nonline_store:\n  type: sqlite\n  path: data/online.db\nentity_key_serialization_version: 3\n"
@@ -64,7 +64,7 @@ func serverRepo(t *testing.T) string {
 	return dir
 }
 
-func openTestStore(t *testing.T, c *Config) Store {
+func openTestStore(t testing.TB, c *Config) Store {
 	t.Helper()
 	s, err := OpenStore(c)
 	if err != nil {

@@ -18,7 +18,7 @@ const FakeGCSVersion = "v1.56.1"
 // S3 starts moto's S3-compatible server (from the Feast virtualenv) on a free
 // loopback port, creates bucket, and returns the endpoint URL. It sets the
 // AWS variables a client needs for the rest of the test.
-func S3(t *testing.T, bucket string) string {
+func S3(t testing.TB, bucket string) string {
 	t.Helper()
 	python := FeastPython(t)
 	bin := filepath.Join(filepath.Dir(python), "moto_server")
@@ -49,7 +49,7 @@ func S3(t *testing.T, bucket string) string {
 // GCS starts fake-gcs-server (built by scripts/test-deps.sh) over HTTP on a
 // free loopback port with bucket, sets STORAGE_EMULATOR_HOST for the rest of
 // the test and returns the emulator's URL.
-func GCS(t *testing.T, bucket string) string {
+func GCS(t testing.TB, bucket string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("the GCS emulator does not run with -short")
@@ -74,7 +74,7 @@ func GCS(t *testing.T, bucket string) string {
 
 // serve starts a server process in its own group, stops it at cleanup, and
 // waits up to 30 s for addr to accept connections.
-func serve(t *testing.T, cmd *exec.Cmd, name, addr string) {
+func serve(t testing.TB, cmd *exec.Cmd, name, addr string) {
 	t.Helper()
 	inGroup(cmd)
 	logf, _ := os.Create(filepath.Join(t.TempDir(), name+".log"))
@@ -98,7 +98,7 @@ func serve(t *testing.T, cmd *exec.Cmd, name, addr string) {
 // RegistryServer starts Feast's registry server for the repository in dir
 // (testdata/feast/serve_registry.py: `feast serve_registry` bound to
 // 127.0.0.1), over TLS when cert and key are given, and returns its address.
-func RegistryServer(t *testing.T, python, dir, cert, key string) string {
+func RegistryServer(t testing.TB, python, dir, cert, key string) string {
 	t.Helper()
 	port := FreePort(t)
 	args := []string{filepath.Join(RepoRoot(), "testdata", "feast", "serve_registry.py"), dir, fmt.Sprint(port)}
