@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/feast-go/feast-go/cmd"
 	"github.com/feast-go/feast-go/internal/testenv"
 	"github.com/feast-go/feast-go/onlinestore"
 	redisstore "github.com/feast-go/feast-go/onlinestore/redis"
@@ -64,14 +63,8 @@ func feastCLI(python string) string { return filepath.Join(filepath.Dir(python),
 // feastGo runs feast-go in dir, fails the test on a non-zero exit, and returns stdout.
 func feastGo(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	d := cmd.SystemDeps(cmd.BuildInfo{})
-	d.IO = &cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	d.Getwd = func() (string, error) { return dir, nil }
-	if code := cmd.Main(context.Background(), args, d); code != 0 {
-		t.Fatalf("feast-go %v: exit %d\n%s%s", args, code, out.String(), errOut.String())
-	}
-	return out.String()
+	out, _ := feastGoAll(t, dir, args...)
+	return out
 }
 
 // TestSameBytesAsFeast: Feast materializes into db 1, feast-go into db 2, the

@@ -125,14 +125,11 @@ func (s *BlobStore) open(ctx context.Context) (*blob.Bucket, error) {
 
 // fail names the registry, what failed and what to check.
 func (s *BlobStore) fail(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("registry %s: %s: %w", s.location, what, err)
-	}
 	hint := "check the bucket, the credentials (AWS_* variables or profile) and FEAST_S3_ENDPOINT_URL"
 	if s.scheme == "gs" {
 		hint = "check the bucket and the credentials (GOOGLE_APPLICATION_CREDENTIALS)"
 	}
-	return &dbError{msg: fmt.Sprintf("registry %s: %s: %v: %v (%s)", s.location, what, ErrRegistryUnreadable, err, hint), err: err}
+	return unavailable(s.location, what, err, err.Error(), hint)
 }
 
 // get reads the registry object and its version ("" when it does not exist).

@@ -120,10 +120,7 @@ func (s *RemoteStore) credentials() (credentials.TransportCredentials, error) {
 
 // fail names the server and what to check.
 func (s *RemoteStore) fail(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("registry %s: %s: %w", s.cfg.Path, what, err)
-	}
-	return &dbError{msg: fmt.Sprintf("registry %s: %s: %v: %v (check that `feast serve_registry` runs there, and the TLS settings: is_tls, cert, client_cert)", s.cfg.Path, what, ErrRegistryUnreadable, err), err: err}
+	return unavailable(s.cfg.Path, what, err, err.Error(), "check that `feast serve_registry` runs there, and the TLS settings: is_tls, cert, client_cert")
 }
 
 // read takes a consistent snapshot of the project: Feast's server changes

@@ -132,27 +132,9 @@ func (s *SQLStore) prepare(ctx context.Context) error {
 
 // fail wraps a database error with the registry's name and what to check.
 func (s *SQLStore) fail(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("registry %s: %s: %w", s.location, what, err)
-	}
-	return &dbError{
-		msg: fmt.Sprintf("registry %s: %s: %v: %s (check that the database is reachable and the user may read and write Feast's registry tables)", s.location, what, ErrRegistryUnreadable, redactDBError(err, s.target.dsn)),
-		err: err,
-	}
+	return unavailable(s.location, what, err, redactDBError(err, s.target.dsn),
+		"check that the database is reachable and the user may read and write Feast's registry tables")
 }
-
-// dbError is a database failure: its message is redacted, and it unwraps to
-// ErrRegistryUnreadable and the driver's error.
-type dbError struct {
-	msg string
-	err error
-}
-
-func (e *dbError) Error() string   { return e.msg }
-func (e *dbError) Unwrap() []error { return []error{ErrRegistryUnreadable, e.err} }
-
-// ErrRegistryUnreadable is a registry that could not be reached or read.
-var ErrRegistryUnreadable = errors.New("registry unavailable")
 
 // redactDBError keeps a driver's message from repeating the DSN's password.
 func redactDBError(err error, dsn string) string {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -44,3 +45,27 @@ func OpenStore(cfg *Config) (Store, error) {
 	}
 	return nil, fmt.Errorf("registry_type %q at %s: %w (expected file, sql or remote)", c.Type, RedactURI(c.Path), ErrUnsupportedRegistry)
 }
+
+// ErrRegistryUnreadable is a registry that could not be reached or read.
+var ErrRegistryUnreadable = errors.New("registry unavailable")
+
+// unavailable is a store that failed to answer: an error naming the
+// registry, what failed, the cause (detail: its text, secrets removed) and
+// what to check, which unwraps to ErrRegistryUnreadable and the cause. A
+// cancelled or timed-out context is reported as it is.
+func unavailable(location, what string, err error, detail, hint string) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("registry %s: %s: %w", location, what, err)
+	}
+	return &storeError{msg: fmt.Sprintf("registry %s: %s: %v: %s (%s)", location, what, ErrRegistryUnreadable, detail, hint), err: err}
+}
+
+// storeError is a store failure: its message is redacted, and it unwraps to
+// ErrRegistryUnreadable and the driver's error.
+type storeError struct {
+	msg string
+	err error
+}
+
+func (e *storeError) Error() string   { return e.msg }
+func (e *storeError) Unwrap() []error { return []error{ErrRegistryUnreadable, e.err} }

@@ -490,23 +490,6 @@ func Pushgateway(t testing.TB) string {
 		Missing(t, "the Prometheus Pushgateway (scripts/test-deps.sh builds it)")
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	cmd := exec.Command(bin, "--web.listen-address="+addr)
-	inGroup(cmd)
-	logf, _ := os.Create(filepath.Join(t.TempDir(), "pushgateway.log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the Pushgateway: %v", err)
-	}
-	t.Cleanup(func() { stopGroup(cmd); _ = logf.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			_ = c.Close()
-			return "http://" + addr
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	out, _ := os.ReadFile(logf.Name())
-	t.Fatalf("the Pushgateway did not listen on %s:\n%s", addr, out)
-	return ""
+	serve(t, exec.Command(bin, "--web.listen-address="+addr), "pushgateway", addr)
+	return "http://" + addr
 }
