@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -136,6 +137,10 @@ func (s *BlobStore) fail(what string, err error) error {
 func (s *BlobStore) get(ctx context.Context, b *blob.Bucket) ([]byte, string, error) {
 	r, err := b.NewReader(ctx, s.key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
+		// No registry yet, unless the bucket itself is missing or out of reach.
+		if ok, aerr := b.IsAccessible(ctx); !ok {
+			return nil, "", s.fail("bucket "+s.bucketName, cmp.Or(aerr, errors.New("the bucket does not exist or these credentials cannot reach it")))
+		}
 		return nil, "", nil
 	}
 	if err != nil {

@@ -52,9 +52,10 @@ var ErrRegistryUnreadable = errors.New("registry unavailable")
 // unavailable is a store that failed to answer: an error naming the
 // registry, what failed, the cause (detail: its text, secrets removed) and
 // what to check, which unwraps to ErrRegistryUnreadable and the cause. A
-// cancelled or timed-out context is reported as it is.
+// cancelled context (an interrupt) is reported as it is; a timeout is the
+// store not answering.
 func unavailable(location, what string, err error, detail, hint string) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("registry %s: %s: %w", location, what, err)
 	}
 	return &storeError{msg: fmt.Sprintf("registry %s: %s: %v: %s (%s)", location, what, ErrRegistryUnreadable, detail, hint), err: err}

@@ -38,9 +38,27 @@ func TestStoreBadInput(t *testing.T) {
 		{"verify missing tables", RegistryConfig{Type: "sql", Path: "sqlite:///" + filepath.Join(t.TempDir(), "r.db"), SchemaMode: "verify"}, "tables projects"},
 		{"remote unreachable", RegistryConfig{Type: "remote", Path: "127.0.0.1:" + itoa(closed)}, "registry unavailable"},
 	}
+	t.Setenv("FEAST_S3_ENDPOINT_URL", testenv.S3(t, "present"))
+	cases = append(cases,
+		struct {
+			name string
+			cfg  RegistryConfig
+			want string
+		}{"s3 missing bucket", RegistryConfig{Type: "file", Path: "s3://absent-bucket/registry.db"}, "bucket absent-bucket"},
+		struct {
+			name string
+			cfg  RegistryConfig
+			want string
+		}{"gcs unreachable", RegistryConfig{Type: "file", Path: "gs://b/registry.db"}, "registry unavailable"},
+	)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			limit := 30 * time.Second
+			if strings.HasPrefix(c.cfg.Path, "gs://") {
+				t.Setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:"+itoa(closed))
+				limit = 3 * time.Second // the GCS client retries a refused connection until the deadline
+			}
+			cctx, cancel := context.WithTimeout(ctx, limit)
 			defer cancel()
 			s, err := OpenStore(&Config{Project: "drivers", Dir: t.TempDir(), Registry: c.cfg})
 			if err == nil {
