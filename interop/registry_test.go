@@ -17,18 +17,44 @@ import (
 // registryPassword is in the registry URL and must never be printed.
 const registryPassword = "Reg1stry-Pw-never-shown"
 
-// TestMaterializeOnSharedPostgresRegistry: Feast and feast-go share one SQL
-// registry in PostgreSQL, as a CronJob and a feature server on other hosts
-// would. Both materialize the same window into their own Redis db with the
-// same bytes; feast-go's incremental run records its interval where Feast
-// reads it; Feast serves feast-go's rows. No password reaches the output.
-func TestMaterializeOnSharedPostgresRegistry(t *testing.T) {
+// TestMaterializeOnSharedRegistry: Feast and feast-go share one registry on a
+// server, as a CronJob and a feature server on other hosts would: SQL in
+// PostgreSQL, a file in S3, Feast's registry server. Both materialize the same
+// window into their own Redis db with the same bytes; feast-go's incremental
+// run records its interval where Feast reads it; Feast serves feast-go's rows.
+// No password reaches the output.
+func TestMaterializeOnSharedRegistry(t *testing.T) {
 	python := testenv.FeastPython(t)
+	kinds := map[string]func(t *testing.T) (typ, path string){
+		"sql-postgres": func(t *testing.T) (string, string) {
+			pg := strings.Replace(testenv.Postgres(t), "postgres@", "postgres:"+registryPassword+"@", 1) // trust auth ignores it
+			return "sql", "postgresql+psycopg://" + strings.TrimPrefix(pg, "postgresql://")
+		},
+		"s3": func(t *testing.T) (string, string) {
+			t.Setenv("FEAST_S3_ENDPOINT_URL", testenv.S3(t, "feast"))
+			return "file", "s3://feast/drivers/registry.db"
+		},
+		"remote": func(t *testing.T) (string, string) {
+			dir := t.TempDir()
+			yaml := "project: drivers\nregistry: data/registry.db\nprovider: local\nonline_store:\n  type: sqlite\n  path: data/online.db\nentity_key_serialization_version: 3\n"
+			if err := os.WriteFile(filepath.Join(dir, "feature_store.yaml"), []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return "remote", testenv.RegistryServer(t, python, dir, "", "")
+		},
+	}
+	for name, kind := range kinds {
+		t.Run(name, func(t *testing.T) {
+			typ, path := kind(t)
+			materializeOnSharedRegistry(t, python, typ, path)
+		})
+	}
+}
+
+func materializeOnSharedRegistry(t *testing.T, python, typ, path string) {
 	addr := testenv.Redis(t)
-	pg := strings.Replace(testenv.Postgres(t), "postgres@", "postgres:"+registryPassword+"@", 1) // trust auth ignores it
-	url := "postgresql+psycopg://" + strings.TrimPrefix(pg, "postgresql://")
 	config := func(db int) string {
-		return fmt.Sprintf("project: drivers\nregistry:\n  registry_type: sql\n  path: %s\n  cache_ttl_seconds: 0\nprovider: local\nonline_store:\n  type: redis\n  connection_string: %s,db=%d\noffline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n", url, addr, db)
+		return fmt.Sprintf("project: drivers\nregistry:\n  registry_type: %s\n  path: %s\n  cache_ttl_seconds: 0\nprovider: local\nonline_store:\n  type: redis\n  connection_string: %s,db=%d\noffline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n", typ, path, addr, db)
 	}
 	feastDir := t.TempDir()
 	testenv.CopyDir(t, filepath.Join(testenv.RepoRoot(), "testdata", "feast", "drivers_py"), feastDir)
