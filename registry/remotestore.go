@@ -228,9 +228,11 @@ func (s *RemoteStore) Read(ctx context.Context) (*Registry, error) {
 // ErrRemoteUnsupported is a change the registry server has no call for.
 var ErrRemoteUnsupported = errors.New("the registry server has no call for this change")
 
-// remoteWriters serializes this process's updates of one registry server:
-// Feast 0.67's server changes a file registry's views by index without a lock,
-// so two ApplyMaterialization calls at once can delete another view.
+// remoteWriters serializes this process's updates of one registry server.
+// Feast 0.67's server, on a file registry, rewrites registry.db in place
+// (truncate, write) while its other threads reload the file when its mtime
+// changes: concurrent reads and writes can load a half-written registry
+// ("Wire format was corrupt") and drop views, with Feast's own clients too.
 var remoteWriters sync.Map // address -> *sync.Mutex
 
 // Update reads the registry, runs fn on it, and sends the changes: interval
