@@ -226,10 +226,7 @@ func (s *BlobStore) update(ctx context.Context, fn func(*Registry) error) error 
 			return fmt.Errorf("registry %s: %w", s.location, err)
 		}
 	}
-	if err := fn(r); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
+	if write, err := runUpdate(r, fn); !write {
 		return err
 	}
 	out, err := r.Marshal(s.now())

@@ -80,10 +80,7 @@ func (s *FileStore) Update(ctx context.Context, fn func(*Registry) error) error 
 	if err != nil {
 		return err
 	}
-	if err := fn(r); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
+	if write, err := runUpdate(r, fn); !write {
 		return err
 	}
 	if err := ctx.Err(); err != nil {

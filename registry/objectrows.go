@@ -166,21 +166,8 @@ func (r *objectRows) registry() (*Registry, error) {
 // decode parses a row of a modeled kind (nil for the others), with the row's
 // project set on it. A row that does not parse names its table and key.
 func (row objectRow) decode() (proto.Message, error) {
-	var m proto.Message
-	switch row.table.field {
-	case 17:
-		m = &feastpb.Project{}
-	case 1:
-		m = &feastpb.Entity{}
-	case 6:
-		m = &feastpb.FeatureView{}
-	case 12:
-		m = &feastpb.DataSource{}
-	case 14:
-		m = &feastpb.StreamFeatureView{}
-	case 7:
-		m = &feastpb.FeatureService{}
-	default:
+	m := row.table.newObject()
+	if m == nil {
 		return nil, nil
 	}
 	if err := proto.Unmarshal(row.proto, m); err != nil {
@@ -295,14 +282,28 @@ func (row objectRow) key() rowKey {
 	return rowKey{row.table.name, "", string(row.proto)} // unnamed: its bytes are its identity
 }
 
-// modeled reports whether feast-go decodes the table's objects.
-func (t *objectTable) modeled() bool {
+// newObject is an empty message of the table's kind, nil for a kind
+// feast-go does not model.
+func (t *objectTable) newObject() proto.Message {
 	switch t.field {
-	case 1, 6, 7, 12, 14, 17:
-		return true
+	case 17:
+		return &feastpb.Project{}
+	case 1:
+		return &feastpb.Entity{}
+	case 6:
+		return &feastpb.FeatureView{}
+	case 12:
+		return &feastpb.DataSource{}
+	case 14:
+		return &feastpb.StreamFeatureView{}
+	case 7:
+		return &feastpb.FeatureService{}
 	}
-	return false
+	return nil
 }
+
+// modeled reports whether feast-go decodes the table's objects.
+func (t *objectTable) modeled() bool { return t.newObject() != nil }
 
 func tableNamed(name string) *objectTable {
 	for i := range objectTables {

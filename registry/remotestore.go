@@ -251,10 +251,7 @@ func (s *RemoteStore) Update(ctx context.Context, fn func(*Registry) error) erro
 		return fmt.Errorf("registry %s: %w", s.cfg.Path, err)
 	}
 	r := &Registry{pb: proto.Clone(pb).(*feastpb.Registry)}
-	if err := fn(r); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
+	if write, err := runUpdate(r, fn); !write {
 		return err
 	}
 	changes, err := old.diff(r)

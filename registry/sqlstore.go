@@ -230,10 +230,7 @@ func (s *SQLStore) update(ctx context.Context, db *sql.DB, fn func(*Registry) er
 			return fmt.Errorf("registry %s: %w", s.location, err)
 		}
 	}
-	if err := fn(r); err != nil {
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
+	if write, err := runUpdate(r, fn); !write {
 		return err
 	}
 	changes, err := old.diff(r)

@@ -25,6 +25,18 @@ type Store interface {
 	Close() error
 }
 
+// runUpdate runs an Update's fn on r and reports whether there is anything
+// to write: false when fn returned ErrNoChange.
+func runUpdate(r *Registry, fn func(*Registry) error) (bool, error) {
+	if err := fn(r); err != nil {
+		if errors.Is(err, ErrNoChange) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // OpenStore returns the store cfg's registry names. Nothing is read or
 // connected until the first Read or Update.
 func OpenStore(cfg *Config) (Store, error) {

@@ -51,14 +51,7 @@ func S3(t testing.TB, bucket string) string {
 // the test and returns the emulator's URL.
 func GCS(t testing.TB, bucket string) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("the GCS emulator does not run with -short")
-	}
-	home, _ := os.UserHomeDir()
-	bin := filepath.Join(home, ".cache", "feast-go", "bin", "fake-gcs-server-"+FakeGCSVersion)
-	if _, err := os.Stat(bin); err != nil {
-		Missing(t, "fake-gcs-server (scripts/test-deps.sh builds it)")
-	}
+	bin := cachedBin(t, "fake-gcs-server-"+FakeGCSVersion, "fake-gcs-server")
 	data := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(data, bucket), 0o755); err != nil { // a folder under -data is a bucket
 		t.Fatal(err)

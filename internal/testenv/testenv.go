@@ -474,6 +474,21 @@ func stopGroup(cmd *exec.Cmd) {
 	_ = cmd.Wait()
 }
 
+// cachedBin is a server scripts/test-deps.sh builds into ~/.cache/feast-go/bin;
+// a test that needs it skips with -short, and is told what is missing.
+func cachedBin(t testing.TB, file, what string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(what + " does not run with -short")
+	}
+	home, _ := os.UserHomeDir()
+	bin := filepath.Join(home, ".cache", "feast-go", "bin", file)
+	if _, err := os.Stat(bin); err != nil {
+		Missing(t, what+" (scripts/test-deps.sh builds it)")
+	}
+	return bin
+}
+
 // PushgatewayVersion is the Pushgateway scripts/test-deps.sh builds.
 const PushgatewayVersion = "v1.11.1"
 
@@ -481,14 +496,7 @@ const PushgatewayVersion = "v1.11.1"
 // scripts/test-deps.sh) on a free loopback port and returns its URL.
 func Pushgateway(t testing.TB) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("the Pushgateway does not run with -short")
-	}
-	home, _ := os.UserHomeDir()
-	bin := filepath.Join(home, ".cache", "feast-go", "bin", "pushgateway-"+PushgatewayVersion)
-	if _, err := os.Stat(bin); err != nil {
-		Missing(t, "the Prometheus Pushgateway (scripts/test-deps.sh builds it)")
-	}
+	bin := cachedBin(t, "pushgateway-"+PushgatewayVersion, "the Prometheus Pushgateway")
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	serve(t, exec.Command(bin, "--web.listen-address="+addr), "pushgateway", addr)
 	return "http://" + addr
