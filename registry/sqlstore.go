@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -31,11 +32,18 @@ type SQLStore struct {
 	schema   string // Feast's schema_mode: auto, verify or skip
 	// Now is the clock for last_updated_timestamp columns (time.Now when nil).
 	Now func() time.Time
+	// Timeout bounds a read or one update attempt (sqlOpTimeout when 0), so
+	// a database that stops answering mid-run fails the run instead of hanging it.
+	Timeout time.Duration
 
 	mu    sync.Mutex
 	db    *sql.DB
 	ready bool // the schema was created or verified
 }
+
+// sqlOpTimeout bounds a read or an update attempt: above PostgreSQL's 60 s
+// lock_timeout and MySQL's 50 s lock wait, so those report first.
+const sqlOpTimeout = 90 * time.Second
 
 // OpenSQLStore returns the SQL registry c names for project. It connects on first use.
 func OpenSQLStore(c RegistryConfig, project, repoDir string) (*SQLStore, error) {
@@ -155,6 +163,8 @@ func redactDBError(err error, dsn string) string {
 
 // Read loads every project's objects. A database that holds no project is ErrNoRegistry.
 func (s *SQLStore) Read(ctx context.Context) (*Registry, error) {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.Timeout, sqlOpTimeout))
+	defer cancel()
 	db, err := s.conn(ctx)
 	if err != nil {
 		return nil, err
@@ -186,7 +196,9 @@ func (s *SQLStore) Read(ctx context.Context) (*Registry, error) {
 // the rows of the objects fn changed. A deadlock or serialization failure
 // reported by the database is retried from a fresh read.
 func (s *SQLStore) Update(ctx context.Context, fn func(*Registry) error) error {
-	db, err := s.conn(ctx)
+	cctx, cancel := context.WithTimeout(ctx, cmp.Or(s.Timeout, sqlOpTimeout))
+	db, err := s.conn(cctx)
+	cancel()
 	if err != nil {
 		return err
 	}
@@ -204,6 +216,8 @@ func (s *SQLStore) Update(ctx context.Context, fn func(*Registry) error) error {
 }
 
 func (s *SQLStore) update(ctx context.Context, db *sql.DB, fn func(*Registry) error) error {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.Timeout, sqlOpTimeout))
+	defer cancel()
 	if err := s.ensureLockRow(ctx, db); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,3 +117,77 @@ func TestStoreBadInput(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestSQLStoreFaultsMidUpdate: PostgreSQL failing inside an update. A
+// connection killed between the read and the write fails the update, writes
+// nothing, and the next update succeeds on a new connection; a server that
+// stops answering fails the call within the store's timeout instead of
+// hanging the run.
+func TestSQLStoreFaultsMidUpdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("registries on servers do not run with -short")
+	}
+	ctx := context.Background()
+	pg := testenv.Postgres(t)
+	s := openTestStore(t, &Config{Project: "drivers", Registry: RegistryConfig{Type: "sql", Path: pg}}).(*SQLStore)
+	if _, err := Apply(ctx, s, loadDriversDefs(t, nil), ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = admin.Close() }()
+	others := "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+
+	err = s.Update(ctx, func(r *Registry) error {
+		if _, err := admin.Exec("SELECT pg_terminate_backend(pid) FROM (" + others + ") AS o"); err != nil {
+			t.Fatal(err)
+		}
+		return r.RecordMaterialization("drivers", "driver_hourly_stats", t0, t0.Add(time.Hour), t0)
+	})
+	if err == nil || !strings.Contains(err.Error(), "registry ") {
+		t.Fatalf("update over a killed connection: %v", err)
+	}
+	if n := len(viewOf(t, s, "driver_hourly_stats").Intervals); n != 0 {
+		t.Fatalf("a failed update recorded %d intervals", n)
+	}
+	if err := s.Update(ctx, func(r *Registry) error {
+		return r.RecordMaterialization("drivers", "driver_hourly_stats", t0, t0.Add(time.Hour), t0)
+	}); err != nil {
+		t.Fatalf("the next update did not recover: %v", err)
+	}
+
+	// Freeze the store's server processes (SIGSTOP): the read must give up.
+	s.Timeout = 2 * time.Second
+	rows, err := admin.Query(others)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for rows.Next() {
+		var pid int
+		_ = rows.Scan(&pid)
+		pids = append(pids, pid)
+	}
+	_ = rows.Close()
+	if len(pids) == 0 {
+		t.Fatal("the store holds no connection to freeze")
+	}
+	for _, pid := range pids {
+		_ = syscall.Kill(pid, syscall.SIGSTOP)
+	}
+	defer func() {
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	start := time.Now()
+	_, err = s.Read(ctx)
+	if took := time.Since(start); err == nil || took > 30*time.Second {
+		t.Fatalf("read from a frozen server: %v after %s", err, took)
+	}
+	if !errors.Is(err, ErrRegistryUnreadable) || !strings.Contains(err.Error(), "registry ") {
+		t.Errorf("frozen server: %v", err)
+	}
+}
