@@ -64,6 +64,11 @@ type Store interface {
 	// RunLog is the store's history of runs, or nil when the store cannot
 	// be written.
 	RunLog() RunLog
+	// RunBoard is the store's record of sharded runs, or nil when the
+	// store cannot keep one.
+	RunBoard() RunBoard
+	// KeyGroups is the order in which the store writes a view's rows best.
+	KeyGroups() KeyGroups
 	Close() error
 }
 

@@ -1,6 +1,6 @@
 -- Writes one feature view row of each of many entities, each only if it is
--- newer than the stored one; returns how many were written. (Standalone and
--- sentinel: a script may touch keys of any slot there.)
+-- newer than the stored one; returns how many were written. (In a cluster
+-- the keys of one call share a hash slot.)
 -- KEYS[i]  entity i's hash
 -- ARGV[1]  the _ts:<view> field;  ARGV[2] key TTL in seconds (0: none)
 -- ARGV[3]  n, the fields per row;  ARGV[4 … 3+n] their names (the _ts field among them)

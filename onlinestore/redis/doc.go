@@ -4,6 +4,9 @@
 // pipelines on several connections; by default a Lua script compares the
 // stored `_ts` and writes a row only when it is newer, atomically inside Redis,
 // so concurrent or retried runs never regress data (Feast's own writer reads,
-// then writes). Standalone, cluster (slot-aware pipelines) and sentinel
-// deployments are supported, with connection strings parsed as Feast parses them.
+// then writes); one script call decides up to 100 rows (in a cluster, rows of
+// one hash slot, which the writer hands over together: KeyGroups).
+// Standalone, cluster (pipelines per node) and sentinel deployments are
+// supported, with connection strings parsed as Feast parses them. The board
+// (board.go) keeps the plan and progress of sharded runs.
 package redis

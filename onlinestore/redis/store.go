@@ -17,23 +17,21 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// The compare-and-set scripts: one row per call (Redis Cluster, where a
-// script's keys must share a slot) or many rows per call (standalone and
-// sentinel), both deciding per row with the same rule.
+// The compare-and-set script decides many rows per call, each with the same
+// rule. In a cluster a script's keys must share a hash slot, so a call there
+// covers a run of rows of one slot: the writer hands rows over grouped by
+// slot (KeyGroups), which makes those runs long.
 var (
 	//go:embed cas_common.lua
 	casCommon string
-	//go:embed cas_row.lua
-	casRow string
 	//go:embed cas_batch.lua
 	casBatch string
 
-	casScript      = goredis.NewScript(casCommon + "\n" + casRow)
 	casBatchScript = goredis.NewScript(casCommon + "\n" + casBatch)
 )
 
-// casBatchRows is how many rows one batch script call writes: large enough
-// to spread the call's cost, small enough not to hold Redis for long.
+// casBatchRows is how many rows one script call writes at most: large
+// enough to spread the call's cost, small enough not to hold Redis for long.
 const casBatchRows = 100
 
 // DefaultPipelineSize is how many rows one pipeline writes.
@@ -119,12 +117,7 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 func (s *Store) Client() goredis.UniversalClient { return s.c }
 
 func (s *Store) loadScript(ctx context.Context) error {
-	load := func(ctx context.Context, c goredis.Scripter) error {
-		if err := casScript.Load(ctx, c).Err(); err != nil {
-			return err
-		}
-		return casBatchScript.Load(ctx, c).Err()
-	}
+	load := func(ctx context.Context, c goredis.Scripter) error { return casBatchScript.Load(ctx, c).Err() }
 	var err error
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return load(ctx, c) })
@@ -171,13 +164,9 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 	ttl := int64(s.opts.KeyTTL / time.Second)
 	pipe := s.c.Pipeline()
 	var calls []casCall
-	_, cluster := s.c.(*goredis.ClusterClient)
-	switch {
-	case s.opts.SkipDedup:
+	if s.opts.SkipDedup {
 		s.queueBlind(ctx, pipe, tsField, fields, rows)
-	case cluster:
-		calls = s.queueRows(ctx, pipe, tsField, fields, ttl, rows)
-	default:
+	} else {
 		calls = s.queueBatches(ctx, pipe, tsField, fields, ttl, rows)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -226,27 +215,26 @@ func (s *Store) queueBlind(ctx context.Context, pipe goredis.Pipeliner, tsField 
 	}
 }
 
-// queueRows queues one compare-and-set call per row (Redis Cluster).
-func (s *Store) queueRows(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, ttl int64, rows []onlinestore.Row) []casCall {
-	calls := make([]casCall, 0, len(rows))
-	for _, r := range rows {
-		args := make([]any, 0, 6+2*len(fields))
-		args = append(args, tsField, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000, ttl, tsField, onlinestore.AppendTimestamp(nil, r.EventTS))
-		for i, f := range fields {
-			args = append(args, f, r.Values[i])
-		}
-		calls = append(calls, casCall{casScript.EvalSha(ctx, pipe, []string{s.redisKey(r.Key)}, args...), 1})
-	}
-	return calls
-}
-
-// queueBatches queues one compare-and-set call per casBatchRows rows: the
-// field names once, then each row's time and values (cas_batch.lua).
+// queueBatches queues one compare-and-set call per casBatchRows rows (in a
+// cluster, per run of rows of one slot): the field names once, then each
+// row's time and values (cas_batch.lua).
 func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, ttl int64, rows []onlinestore.Row) []casCall {
 	n := len(fields) + 1
+	groups := s.KeyGroups()
 	var calls []casCall
-	for from := 0; from < len(rows); from += casBatchRows {
-		batch := rows[from:min(from+casBatchRows, len(rows))]
+	for from := 0; from < len(rows); {
+		to := min(from+casBatchRows, len(rows))
+		if groups.Of != nil {
+			slot := groups.Of(rows[from].Key)
+			for i := from + 1; i < to; i++ {
+				if groups.Of(rows[i].Key) != slot {
+					to = i
+					break
+				}
+			}
+		}
+		batch := rows[from:to]
+		from = to
 		keys := make([]string, len(batch))
 		args := make([]any, 0, 3+n+len(batch)*(n+2))
 		args = append(args, tsField, ttl, n)

@@ -44,6 +44,12 @@ func (s *Store) Ledger(onlinestore.LedgerKind) onlinestore.Ledger { return nil }
 // RunLog is nil: the store is read-only.
 func (s *Store) RunLog() onlinestore.RunLog { return nil }
 
+// RunBoard is nil: the store is read-only.
+func (s *Store) RunBoard() onlinestore.RunBoard { return nil }
+
+// KeyGroups is empty: the store is read-only.
+func (s *Store) KeyGroups() onlinestore.KeyGroups { return onlinestore.KeyGroups{} }
+
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }
 

@@ -140,6 +140,52 @@ func (w *store) RunLog() onlinestore.RunLog {
 	return runLog{l: l, p: w.p}
 }
 
+// RunBoard retries the board's calls; all of them are idempotent.
+func (w *store) RunBoard() onlinestore.RunBoard {
+	b := w.s.RunBoard()
+	if b == nil {
+		return nil
+	}
+	return board{b: b, p: w.p}
+}
+
+func (w *store) KeyGroups() onlinestore.KeyGroups { return w.s.KeyGroups() }
+
+type board struct {
+	b onlinestore.RunBoard
+	p Policy
+}
+
+func (r board) Put(ctx context.Context, run, field string, value []byte, keep bool) ([]byte, error) {
+	var out []byte
+	err := Do(ctx, r.p, func(ctx context.Context) error {
+		var err error
+		out, err = r.b.Put(ctx, run, field, value, keep)
+		return err
+	})
+	return out, err
+}
+
+func (r board) Record(ctx context.Context, run string) (map[string][]byte, error) {
+	var out map[string][]byte
+	err := Do(ctx, r.p, func(ctx context.Context) error {
+		var err error
+		out, err = r.b.Record(ctx, run)
+		return err
+	})
+	return out, err
+}
+
+func (r board) Epoch(ctx context.Context) (string, error) {
+	var out string
+	err := Do(ctx, r.p, func(ctx context.Context) error {
+		var err error
+		out, err = r.b.Epoch(ctx)
+		return err
+	})
+	return out, err
+}
+
 type runLog struct {
 	l onlinestore.RunLog
 	p Policy

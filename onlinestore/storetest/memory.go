@@ -31,6 +31,11 @@ type Memory struct {
 	Gone  map[string]bool
 	notes map[[3]string]time.Time // (ledger, service, owner) -> lease end
 	runs  [][]byte                // run history, newest first
+	board map[string]map[string][]byte
+	// Epoch is what the board reports as the store's incarnation.
+	Epoch string
+	// Groups, when set, is the store's preferred row order (KeyGroups).
+	Groups onlinestore.KeyGroups
 
 	mu     sync.Mutex
 	writes int
@@ -218,4 +223,49 @@ func (l memRunLog) Runs(_ context.Context, n int) ([][]byte, error) {
 	l.m.mu.Lock()
 	defer l.m.mu.Unlock()
 	return slices.Clone(l.m.runs[:min(n, len(l.m.runs))]), nil
+}
+
+// RunBoard implements onlinestore.Store.
+func (m *Memory) RunBoard() onlinestore.RunBoard { return memBoard{m} }
+
+// KeyGroups implements onlinestore.Store.
+func (m *Memory) KeyGroups() onlinestore.KeyGroups { return m.Groups }
+
+type memBoard struct{ m *Memory }
+
+func (b memBoard) Put(ctx context.Context, run, field string, value []byte, keep bool) ([]byte, error) {
+	b.m.mu.Lock()
+	defer b.m.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b.m.board == nil {
+		b.m.board = map[string]map[string][]byte{}
+	}
+	rec := b.m.board[run]
+	if rec == nil {
+		rec = map[string][]byte{}
+		b.m.board[run] = rec
+	}
+	if cur, ok := rec[field]; ok && keep {
+		return slices.Clone(cur), nil
+	}
+	rec[field] = slices.Clone(value)
+	return slices.Clone(value), nil
+}
+
+func (b memBoard) Record(_ context.Context, run string) (map[string][]byte, error) {
+	b.m.mu.Lock()
+	defer b.m.mu.Unlock()
+	out := map[string][]byte{}
+	for k, v := range b.m.board[run] {
+		out[k] = slices.Clone(v)
+	}
+	return out, nil
+}
+
+func (b memBoard) Epoch(context.Context) (string, error) {
+	b.m.mu.Lock()
+	defer b.m.mu.Unlock()
+	return b.m.Epoch, nil
 }

@@ -202,6 +202,87 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 	t.Run("ledger of view claims", func(t *testing.T) { Ledger(t, newStore(t, false), onlinestore.ViewClaims) })
 	t.Run("ledgers apart", func(t *testing.T) { ledgersApart(t, newStore(t, false)) })
 	t.Run("run history", func(t *testing.T) { History(t, newStore(t, false)) })
+	t.Run("run board", func(t *testing.T) { Board(t, newStore(t, false)) })
+	t.Run("newer-wins per row within one key group", func(t *testing.T) {
+		s := newStore(t, false)
+		grouped(t, s, t0, func(rows []onlinestore.Row) onlinestore.WriteStats { return write(t, s, stats, rows...) },
+			func(id int64) string { return string(read(t, s, id, stats)[0].Values[0]) })
+	})
+}
+
+// Board checks a store's record of sharded runs: keep keeps the first
+// value, a plain put replaces it, runs are apart, and the epoch is stable
+// while the store runs.
+func Board(t *testing.T, s onlinestore.Store) {
+	ctx := context.Background()
+	b := s.RunBoard()
+	if rec, err := b.Record(ctx, "r1"); err != nil || len(rec) != 0 {
+		t.Fatalf("a fresh board's record: %q, %v", rec, err)
+	}
+	steps := []struct {
+		run, field, value string
+		keep              bool
+		want              string
+	}{
+		{"r1", "plan", "first", true, "first"},
+		{"r1", "plan", "second", true, "first"},
+		{"r1", "done:0", "a", false, "a"},
+		{"r1", "done:0", "b", false, "b"},
+		{"r2", "plan", "other", true, "other"},
+	}
+	for _, st := range steps {
+		got, err := b.Put(ctx, st.run, st.field, []byte(st.value), st.keep)
+		if err != nil || string(got) != st.want {
+			t.Errorf("Put(%s, %s, %s, keep=%v) = %q, %v; want %q", st.run, st.field, st.value, st.keep, got, err, st.want)
+		}
+	}
+	rec, err := b.Record(ctx, "r1")
+	if err != nil || len(rec) != 2 || string(rec["plan"]) != "first" || string(rec["done:0"]) != "b" {
+		t.Errorf("record of r1: %q, %v", rec, err)
+	}
+	e1, err1 := b.Epoch(ctx)
+	e2, err2 := b.Epoch(ctx)
+	if err1 != nil || err2 != nil || e1 != e2 {
+		t.Errorf("epoch changed while the store ran: %q %v, %q %v", e1, err1, e2, err2)
+	}
+}
+
+// grouped writes rows whose keys share the store's key group (a cluster
+// hash slot) together, as the writer hands them over, so that one
+// compare-and-set call decides many of them.
+func grouped(t *testing.T, s onlinestore.Store, t0 time.Time, write func([]onlinestore.Row) onlinestore.WriteStats, read func(id int64) string) {
+	g := s.KeyGroups()
+	var ids []int64
+	for id := int64(0); len(ids) < 150 && id < 1<<24; id++ {
+		if g.Of == nil || g.Of(key(t, id)) == g.Of(key(t, 0)) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 150 {
+		t.Fatalf("found %d keys of one group", len(ids))
+	}
+	var first, second []onlinestore.Row
+	for i, id := range ids {
+		first = append(first, row(t, id, t0, "a", "1"))
+		ts, v := t0.Add(-time.Second), "old"
+		if i%3 == 0 {
+			ts, v = t0.Add(time.Second), "b"
+		}
+		second = append(second, row(t, id, ts, v, "2"))
+	}
+	write(first)
+	if st := write(second); st.Written != 50 || st.SkippedOlder != 100 {
+		t.Errorf("stats = %+v, want 50 written and 100 skipped", st)
+	}
+	for i, id := range ids {
+		want := "a"
+		if i%3 == 0 {
+			want = "b"
+		}
+		if got := read(id); got != want {
+			t.Fatalf("entity %d: %q, want %q", id, got, want)
+		}
+	}
 }
 
 // ledgersApart checks that a note in one ledger is not seen in another.
