@@ -74,6 +74,12 @@ func TestExitCodes(t *testing.T) {
 		{"missing args", repo, []string{"materialize", "2026-01-01"}, ExitUsage, "expected 2 argument(s): START END; got 1"},
 		{"extra args", repo, []string{"apply", "x"}, ExitUsage, `unexpected argument "x"`},
 		{"bad log level", repo, []string{"apply", "--log-level", "loud"}, ExitUsage, "--log-level"},
+		{"shard out of range", repo, []string{"materialize-incremental", "now", "--shard", "4/4", "--run-id", "r"}, ExitUsage, "--shard: \"4/4\": the shard's index must be a whole number from 0 to 3"},
+		{"shard malformed", repo, []string{"materialize-incremental", "now", "--shard", "2"}, ExitUsage, "expected I/N"},
+		{"shard without run id", repo, []string{"materialize-incremental", "now", "--shard", "1/2"}, ExitUsage, "a sharded run needs --run-id"},
+		{"shard index from the job, unset", repo, []string{"materialize-incremental", "now", "--shard", "/2", "--run-id", "r"}, ExitUsage, "JOB_COMPLETION_INDEX is not set"},
+		{"run id without shard", repo, []string{"materialize-incremental", "now", "--run-id", "r"}, ExitUsage, "only a sharded run"},
+		{"bad run id", repo, []string{"materialize-incremental", "now", "--shard", "0/2", "--run-id", "a b"}, ExitUsage, "--run-id \"a b\": expected 1 to 200 letters"},
 		{"no repository", t.TempDir(), []string{"apply"}, ExitError, "no feature_store.yaml found"},
 		{"apply ok", repo, []string{"apply", "-q"}, ExitOK, ""},
 	}
@@ -106,6 +112,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{fmt.Errorf("%w: 1 of 1: %w", materialize.ErrLockHeld, materialize.ErrViewBusy), ExitLockHeld},
 		{fmt.Errorf("%w: 2 of 2: %w", materialize.ErrViewsFailed, materialize.ErrViewBusy), ExitError}, // busy and failed: not a lock
 		{materialize.Partial(fmt.Errorf("%w", materialize.ErrViewBusy)), ExitPartial},
+		{fmt.Errorf("%w: run r was planned for 2 shards", materialize.ErrShardMismatch), ExitUsage},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

@@ -39,7 +39,7 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), errors.Is(err, materialize.ErrShardMismatch):
 		return ExitUsage
 	case errors.Is(err, materialize.ErrPartial):
 		return ExitPartial

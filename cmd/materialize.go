@@ -29,6 +29,8 @@ type MaterializeOptions struct {
 	ScanConcurrency int      `opt:"scan-concurrency,min=1"`
 	ScanBatchSize   int      `opt:"scan-batch-size"`
 	Force           bool     `opt:"force"`
+	Shard           string   `opt:"shard"`
+	RunID           string   `opt:"run-id"`
 	ReportOptions
 }
 
@@ -36,7 +38,14 @@ const materializeExit = `
 EXIT STATUS
   0 every view landed · 1 error (nothing recorded) · 2 usage error
   3 some views failed, others landed and were recorded
-  5 run lock held: another run is materializing every view asked for · 130 interrupted (nothing half-recorded)`
+  5 run lock held: another run is materializing every view asked for · 130 interrupted (nothing half-recorded)
+
+SHARDS
+  --shard I/N makes the run shard I of N (I from JOB_COMPLETION_INDEX with --shard /N), for a
+  Kubernetes Indexed Job: each shard keeps the entities whose key hashes to I, the first shard
+  to start stores the plan under --run-id, and the last to finish records the intervals. Any N
+  writes the same bytes as one process. A shard that finished exits 0; N, the command and
+  its arguments must be the same in every shard of a run (exit 2 otherwise).`
 
 func newMaterializeCmd(e *Env) *cobra.Command {
 	opts := &MaterializeOptions{}
@@ -85,6 +94,8 @@ func addMaterializeFlags(c *cobra.Command) {
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
 	f.Int("scan-batch-size", 0, "rows per Arrow batch (0: iceberg-go's default)")
 	f.Bool("force", false, "materialize views another run seems to hold (the run lock), for a run known to be gone")
+	f.String("shard", "", "run as shard `I/N` of a sharded run (/N: I from JOB_COMPLETION_INDEX)")
+	f.String("run-id", "", "the `id` every shard of one run shares (an Indexed Job's name)")
 	addReportFlags(c)
 }
 
@@ -97,6 +108,10 @@ func addWriteFlags(c *cobra.Command) {
 func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err error) {
 	report := e.startReport(opts.ReportOptions)
 	defer func() { err = report.finish(ctx, err) }()
+	sharding, err := shardingOf(e, opts)
+	if err != nil {
+		return err
+	}
 	repo, err := e.repo(ctx)
 	if err != nil {
 		return err
@@ -119,7 +134,8 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 	runner := &materialize.Runner{
 		Repo: repo, Store: online, Catalogs: cache, Env: e.flowEnv(),
 		Options: materialize.Options{Parallel: opts.Parallel, Writers: opts.WriteConns,
-			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}, Force: opts.Force},
+			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}, Force: opts.Force,
+			Sharding: sharding},
 		Progress: track,
 		OnView:   func(v materialize.ViewResult) { _ = e.Printer.Status(e.command, map[string]any{"view": v}) },
 	}
@@ -130,6 +146,51 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 		err = perr
 	}
 	return err
+}
+
+// shardingOf reads --shard and --run-id. One shard of one (--shard 0/1
+// without --run-id) is a plain run.
+func shardingOf(e *Env, opts *MaterializeOptions) (materialize.Sharding, error) {
+	if opts.Shard == "" {
+		if opts.RunID != "" {
+			return materialize.Sharding{}, usageErrorf("--run-id %q: only a sharded run (--shard I/N) has a run id", opts.RunID)
+		}
+		return materialize.Sharding{}, nil
+	}
+	jobIndex, _ := e.LookupEnv("JOB_COMPLETION_INDEX")
+	shard, err := materialize.ParseShard(opts.Shard, jobIndex)
+	if err != nil {
+		return materialize.Sharding{}, usageErrorf("%s: %w", e.origin("shard"), err)
+	}
+	switch {
+	case opts.RunID == "" && shard.Count > 1:
+		return materialize.Sharding{}, usageErrorf("--shard %s: a sharded run needs --run-id (or FEAST_GO_RUN_ID), the same in every shard; in a Kubernetes Indexed Job, the Job's name from the downward API", shard)
+	case opts.RunID == "":
+		return materialize.Sharding{}, nil
+	case !validRunID(opts.RunID):
+		return materialize.Sharding{}, usageErrorf("%s %q: expected 1 to 200 letters, digits, '.', '-', '_' or ':'", e.origin("run-id"), opts.RunID)
+	}
+	req := []string{e.command}
+	if !opts.Incremental {
+		req = append(req, opts.Start)
+	}
+	req = append(req, opts.End)
+	if len(opts.Views) > 0 {
+		req = append(req, "--views", strings.Join(opts.Views, ","))
+	}
+	return materialize.Sharding{Shard: shard, Run: opts.RunID, Request: strings.Join(req, " ")}, nil
+}
+
+func validRunID(id string) bool {
+	if id == "" || len(id) > 200 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-_:", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // planMaterialize picks the views and their windows.
@@ -210,12 +271,39 @@ func (r materializeReport) WriteText(w io.Writer) error {
 	for _, s := range sum.Skipped {
 		fmt.Fprintf(&b, "%-28s skipped: %s\n", s.View, s.Reason)
 	}
+	writeShard(&b, sum.Shard)
 	writeVectorStats(&b, "%-28s precomputed vectors: %d written for %d entities in %.2fs", sum.Precompute)
 	writePendingVectors(&b, sum.VectorsPending)
 	fmt.Fprintf(&b, "\n%s in %.2fs, %.0f rows/s; catalog loads %d, table loads %d\n",
 		plural(int64(len(sum.Views)), "view"), sum.Seconds, sum.RowsPerSec, sum.Catalog.CatalogLoads, sum.Catalog.TableLoads)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeShard says how a shard's part in its run went.
+func writeShard(b *strings.Builder, sh *materialize.ShardReport) {
+	if sh == nil {
+		return
+	}
+	fmt.Fprintf(b, "shard %d/%d of run %s", sh.Index, sh.Count, sh.Run)
+	if sh.PlanMade {
+		b.WriteString(": stored the run's plan")
+	}
+	if sh.Repeat {
+		b.WriteString(": had finished before, nothing to do")
+	}
+	fmt.Fprintf(b, "; %d of %d shards done", len(sh.Done), sh.Count)
+	switch {
+	case sh.CommittedHere:
+		b.WriteString("; committed: the intervals are recorded\n")
+	case sh.Committed:
+		b.WriteString("; the run committed before\n")
+	default:
+		b.WriteString("; the last shard to finish records the intervals\n")
+	}
+	if sh.OtherRows > 0 {
+		fmt.Fprintf(b, "%s of other shards' entities skipped\n", plural(sh.OtherRows, "row"))
+	}
 }
 
 // writePendingVectors says which services' vectors a run left behind, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,8 +28,17 @@ var ErrLockHeld = errors.New("run lock held")
 // feature server is on it, or a run died before feast-go kept claims), is
 // refused unless Options.Force. A success records AVAILABLE_ONLINE; a
 // failure or an interruption puts the previous state back.
+//
+// The shards of a sharded run share its claims: each notes its ledger name
+// on the run's board before it claims, so a live claim of a shard of the
+// same run does not refuse another, nor do views MATERIALIZING by the
+// run's doing. A shard never puts a state back (the run goes on, and only
+// its commit moves the views on) and leaves its claims dead when it ends,
+// so that the next run can take over the views of a run that never
+// completes; the commit settles them.
 type lock struct {
 	r     *Runner
+	shard *shardRun // nil: not a sharded run
 	hold  *onlinestore.Holding
 	mu    sync.Mutex
 	busy  map[string]error  // view -> why it is refused
@@ -37,14 +47,19 @@ type lock struct {
 }
 
 // claim takes the lock on the plan's views; busy ones are named, not taken.
-func (r *Runner) claim(ctx context.Context, tasks []Task) (*lock, error) {
-	lk := &lock{r: r, busy: map[string]error{}, prev: map[string]string{}, ended: map[string]bool{}}
+func (r *Runner) claim(ctx context.Context, tasks []Task, sh *shardRun) (*lock, error) {
+	lk := &lock{r: r, shard: sh, busy: map[string]error{}, prev: map[string]string{}, ended: map[string]bool{}}
 	claims := map[string][]onlinestore.Debt{}
 	var ledger onlinestore.Ledger
 	if r.Store != nil {
 		ledger = r.Store.Ledger(onlinestore.ViewClaims)
 	}
 	if ledger != nil {
+		if sh != nil {
+			if err := sh.join(ctx, ledger.Owner()); err != nil {
+				return nil, err
+			}
+		}
 		ds, err := ledger.Debts(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read the claims on feature views: %w", err)
@@ -53,15 +68,25 @@ func (r *Runner) claim(ctx context.Context, tasks []Task) (*lock, error) {
 			claims[d.Service] = append(claims[d.Service], d)
 		}
 	}
+	var run runState // read after the claims: a shard notes its name before it claims
+	if sh != nil {
+		var err error
+		if run, err = sh.progress(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var mine []string
 	for _, t := range tasks {
 		name := t.View.Name
-		live, dead := "", []string(nil)
+		live, dead, ours := "", []string(nil), run.materializing
 		for _, d := range claims[name] {
-			if d.Live {
-				live = d.Owner
-			} else {
+			switch {
+			case !d.Live:
 				dead = append(dead, d.Owner)
+			case slices.Contains(run.owners, d.Owner):
+				ours = true
+			default:
+				live = d.Owner
 			}
 		}
 		switch {
@@ -69,7 +94,7 @@ func (r *Runner) claim(ctx context.Context, tasks []Task) (*lock, error) {
 		case live != "":
 			lk.busy[name] = fmt.Errorf("feature view %q: %w (run %s holds it; wait for it, or --force if it is gone)", name, ErrViewBusy, live)
 			continue
-		case t.View.State == registry.StateMaterializing && len(dead) == 0:
+		case t.View.State == registry.StateMaterializing && len(dead) == 0 && !ours:
 			lk.busy[name] = fmt.Errorf("feature view %q: %w (the registry says MATERIALIZING and no feast-go run claims it: Feast's feature server may be materializing it; --force if nothing is)", name, ErrViewBusy)
 			continue
 		}
@@ -96,13 +121,18 @@ func (r *Runner) claim(ctx context.Context, tasks []Task) (*lock, error) {
 			if err != nil {
 				return err
 			}
-			if prev == registry.StateMaterializing { // a dead run's, or forced: what it replaced is unknown
+			if prev == registry.StateMaterializing { // a dead run's, forced, or this sharded run's: what it replaced is unknown
 				prev = ""
 			}
-			lk.prev[name] = prev
+			if sh == nil {
+				lk.prev[name] = prev
+			}
 		}
 		return nil
 	})
+	if err == nil && sh != nil {
+		err = sh.markMaterializing(ctx)
+	}
 	if err != nil {
 		lk.hold.Release()
 		return nil, fmt.Errorf("mark the feature views MATERIALIZING: %w", err)
@@ -116,6 +146,9 @@ func (lk *lock) refused(view string) error { return lk.busy[view] }
 // done ends this run's hold on a view: recorded (the record set
 // AVAILABLE_ONLINE) or not (the previous state goes back).
 func (lk *lock) done(ctx context.Context, view string, recorded bool) {
+	if lk.shard != nil { // the run's commit moves the view on
+		return
+	}
 	lk.mu.Lock()
 	_, set := lk.prev[view]
 	already := lk.ended[view]
@@ -130,6 +163,10 @@ func (lk *lock) done(ctx context.Context, view string, recorded bool) {
 // release ends the run's hold on every view it still has, after an
 // interruption too: states go back, claims end.
 func (lk *lock) release() {
+	if lk.shard != nil {
+		lk.hold.Abandon()
+		return
+	}
 	var open []string
 	lk.mu.Lock()
 	for view := range lk.prev {

@@ -94,7 +94,7 @@ func TestRunLock(t *testing.T) {
 	}
 
 	// While a run holds the view, the registry says MATERIALIZING.
-	lk, err := f.runner().claim(ctx, plan().Tasks)
+	lk, err := f.runner().claim(ctx, plan().Tasks, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,8 @@ type Latest struct {
 
 	scanned, nullKeys int64
 	outOfRange        int64 // rows whose event or created time has no int64 nanoseconds
+	shard             Shard // the entities kept; zero: all
+	others            int64 // rows of entities other shards keep
 	keyBuf, valBuf    []byte
 }
 
@@ -51,6 +53,9 @@ func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Lat
 	return &Latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(), index: map[uint64]int32{},
 		keyEnc: onlinestore.NewKeyEncoder(fv.JoinKeys(), version)}
 }
+
+// Only keeps the entities of shard s (call it before Add).
+func (l *Latest) Only(s Shard) { l.shard = s }
 
 // Add folds one record batch in. rowBase numbers the batch's first row for errors.
 func (l *Latest) Add(rec arrow.RecordBatch) error {
@@ -110,6 +115,10 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 		}
 		if !ok {
 			l.nullKeys++
+			continue
+		}
+		if !l.shard.Owns(l.keyBuf) {
+			l.others++
 			continue
 		}
 		ev, ok := eventAt(i)
@@ -196,14 +205,20 @@ func (l *Latest) keep(h uint64, idx int32, seen bool, event, created int64) {
 func (l *Latest) Entities() int { return l.slots.len() }
 
 // chunks hands the kept rows to fn as store rows, size at a time, building
-// each chunk only when it is handed over. Keys and values point into the
-// arenas, which no longer change once the scan is done.
-func (l *Latest) chunks(size int, fn func([]onlinestore.Row) error) error {
+// each chunk only when it is handed over, rows of one key group together.
+// Keys and values point into the arenas, which no longer change once the
+// scan is done.
+func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]onlinestore.Row) error) error {
 	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
 	values := make([][]byte, 0, size*nf)
-	for i := range l.slots.len() {
-		s := l.slots.at(int32(i))
+	order := l.grouped(groups)
+	for n := range l.slots.len() {
+		i := int32(n)
+		if order != nil {
+			i = order[n]
+		}
+		s := l.slots.at(i)
 		b := l.vals.bytes(s.val, int(s.valLen))
 		start := len(values)
 		for range nf {
@@ -229,6 +244,32 @@ func (l *Latest) chunks(size int, fn func([]onlinestore.Row) error) error {
 		return fn(chunk)
 	}
 	return nil
+}
+
+// grouped orders the kept entities by key group (a counting sort: 8 bytes
+// per entity while it runs); nil when the store has no groups.
+func (l *Latest) grouped(groups onlinestore.KeyGroups) []int32 {
+	if groups.Count <= 0 || groups.Of == nil {
+		return nil
+	}
+	n := l.slots.len()
+	of := make([]int32, n)
+	start := make([]int32, groups.Count+1)
+	for i := range n {
+		s := l.slots.at(int32(i))
+		g := groups.Of(l.keys.bytes(s.key, int(s.keyLen)))
+		of[i] = int32(g)
+		start[g+1]++
+	}
+	for g := 1; g <= groups.Count; g++ {
+		start[g] += start[g-1]
+	}
+	order := make([]int32, n)
+	for i, g := range of {
+		order[start[g]] = int32(i)
+		start[g]++
+	}
+	return order
 }
 
 const blockBytes = 4 << 20

@@ -30,6 +30,9 @@ type Options struct {
 	// Force materializes views that another run seems to hold (the run
 	// lock): for a run that is known to be gone.
 	Force bool
+	// Sharding, when its Run is set, makes the run one shard of a sharded
+	// run (shardrun.go).
+	Sharding Sharding
 }
 
 // Runner executes plans: scan, keep the latest row per entity, write,
@@ -63,6 +66,7 @@ type ViewResult struct {
 	RowsScanned  int64     `json:"rows_scanned"`
 	NullKeys     int64     `json:"null_keys_skipped"`
 	OutOfRange   int64     `json:"out_of_range_skipped"` // event or created time outside 1677–2262
+	OtherShards  int64     `json:"rows_of_other_shards,omitempty"`
 	Entities     int64     `json:"entities"`
 	Written      int64     `json:"written"`
 	SkippedOlder int64     `json:"skipped_older"`
@@ -84,6 +88,8 @@ type Summary struct {
 	// (interrupted or failed): `feast-go precompute SERVICE` completes it.
 	Precompute     []precompute.Stats `json:"precompute,omitempty"`
 	VectorsPending []string           `json:"vectors_pending,omitempty"`
+	// Shard is this shard's part in a sharded run.
+	Shard *ShardReport `json:"shard,omitempty"`
 	Seconds        float64            `json:"seconds"`
 	RowsPerSec     float64            `json:"rows_per_second"`
 }
@@ -112,17 +118,29 @@ var ErrPartial = errors.New("partly landed")
 // partial run. A view that fails does not stop the others and records
 // nothing. The summary is returned in every case; the error wraps
 // ErrViewsFailed and, when some work landed, ErrPartial (or it is the
-// context's error when interrupted).
+// context's error when interrupted). A shard of a sharded run follows its
+// run's plan instead of plan, records nothing itself, and fails as a whole.
 func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
+	var sh *shardRun
+	if r.Options.Sharding.Run != "" {
+		var err error
+		if sh, plan, err = r.joinShard(ctx, plan); err != nil {
+			return &Summary{}, err
+		}
+		if sh.report.Committed || sh.doneHere() {
+			return sh.idle(ctx, plan)
+		}
+	}
 	log := r.Logger()
 	began := r.Clock()
 	sum := &Summary{Views: make([]ViewResult, len(plan.Tasks)), Skipped: plan.Skipped}
-	lk, err := r.claim(ctx, plan.Tasks)
+	lk, err := r.claim(ctx, plan.Tasks, sh)
 	if err != nil {
 		return sum, err
 	}
 	defer lk.release()
 	tracker := precompute.NewTracker(r.Repo.Objects, r.Store)
+	tracker.NoHeal = sh != nil
 	defer tracker.Release()
 	var views []string
 	for _, task := range plan.Tasks {
@@ -144,7 +162,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		g.Go(func() error {
 			res, err := ViewResult{View: task.View.Name, Start: task.Start, End: task.End}, lk.refused(task.View.Name)
 			if err == nil {
-				res, err = r.runView(ctx, task, w, log)
+				res, err = r.runView(ctx, task, w, log, sh == nil)
 				lk.done(ctx, task.View.Name, res.Recorded)
 			}
 			if err != nil {
@@ -172,10 +190,25 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		sum.Precompute, vecErr = tracker.Finish(vctx, r.Clock)
 		tracing.End(vspan, vecErr)
 	}
+	var shardErr error
+	if sh != nil {
+		sum.Shard = sh.report
+		for _, v := range sum.Views {
+			sh.report.OtherRows += v.OtherShards
+		}
+		if ctx.Err() == nil && firstErr == nil && vecErr == nil {
+			// The claims end before the shard is noted done, so that no
+			// renewal outlives the commit that settles them.
+			lk.hold.Abandon()
+			shardErr = sh.finish(ctx, sum, tracker)
+		}
+	}
 	tracker.Release()
 	sum.VectorsPending = tracker.Pending()
-	if lostErr := r.lostAfterRecording(ctx, sum); lostErr != nil && firstErr == nil {
-		firstErr = lostErr
+	if sh == nil {
+		if lostErr := r.lostAfterRecording(ctx, sum); lostErr != nil && firstErr == nil {
+			firstErr = lostErr
+		}
 	}
 	sum.Seconds = r.Clock().Sub(began).Seconds()
 	var rows int64
@@ -192,6 +225,12 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		return sum, ctx.Err()
 	case failed > 0 && failed == len(lk.busy) && failed == len(sum.Views):
 		return sum, fmt.Errorf("%w: %d of %d feature views are held by another run: %w", ErrLockHeld, failed, len(sum.Views), firstErr)
+	case sh != nil && firstErr != nil: // a shard records nothing: it failed as a whole
+		return sum, fmt.Errorf("%w: %d of %d feature views; shard %s of run %s is not done: %w", ErrViewsFailed, failed, len(sum.Views), sh.cfg.Shard, sh.cfg.Run, firstErr)
+	case sh != nil && vecErr != nil:
+		return sum, fmt.Errorf("shard %s of run %s: feature rows landed, but rebuilding precomputed vectors failed, so the shard is not done: %w", sh.cfg.Shard, sh.cfg.Run, vecErr)
+	case shardErr != nil:
+		return sum, shardErr
 	case firstErr != nil && failed < len(sum.Views):
 		return sum, Partial(fmt.Errorf("%w: %d of %d feature views: %w", ErrViewsFailed, failed, len(sum.Views), firstErr))
 	case firstErr != nil:
@@ -202,7 +241,9 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	return sum, nil
 }
 
-func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Logger) (res ViewResult, err error) {
+// runView materializes one view; record says whether it records the
+// interval (a shard leaves that to its run's commit).
+func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Logger, record bool) (res ViewResult, err error) {
 	fv := task.View
 	res = ViewResult{View: fv.Name, Start: task.Start, End: task.End}
 	ctx, span := tracing.Start(ctx, "view "+fv.Name, attribute.String("feast.feature_view", fv.Name))
@@ -225,6 +266,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 		return res, err
 	}
 	res.RowsScanned, res.NullKeys, res.OutOfRange, res.Entities = lt.scanned, lt.nullKeys, lt.outOfRange, int64(lt.Entities())
+	res.OtherShards = lt.others
 	if res.OutOfRange > 0 {
 		log.Warn("rows skipped: event or created time out of range (1677-09-21 to 2262-04-11)", "view", fv.Name, "rows", res.OutOfRange)
 	}
@@ -235,7 +277,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	st, err := w.Write(wctx, fv, lt, prog)
 	tracing.End(wspan, err)
 	res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
-	if err != nil {
+	if err != nil || !record {
 		return res, err
 	}
 	log.Debug("recording the interval", "phase", "record", "view", fv.Name, "written", res.Written, "skipped_older", res.SkippedOlder)
@@ -265,6 +307,7 @@ func (r *Runner) scan(ctx context.Context, task Task, res *ViewResult, prog *Vie
 	res.FilesPlanned, res.FilesTotal, res.BytesPlanned = vs.FilesPlanned, vs.FilesTotal, vs.BytesPlanned
 	span.SetAttributes(attribute.Int("feast_go.files_planned", vs.FilesPlanned), attribute.String("iceberg.table", vs.Table))
 	lt = NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
+	lt.Only(r.Options.Sharding.Shard)
 	for rec, err := range vs.Batches {
 		if err != nil {
 			return nil, err

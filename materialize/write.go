@@ -41,7 +41,7 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 	var mu sync.Mutex
 	var total onlinestore.WriteStats
 	err := pool.Run(ctx, writers, func(_ context.Context, send func([]onlinestore.Row) error) error {
-		return lt.chunks(chunkSize, send)
+		return lt.chunks(chunkSize, w.Store.KeyGroups(), send)
 	}, func(ctx context.Context, rows []onlinestore.Row) error {
 		st, err := w.Store.WriteView(ctx, view, rows)
 		mu.Lock()

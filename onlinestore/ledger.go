@@ -37,6 +37,8 @@ type Ledger interface {
 	Settle(ctx context.Context, service, owner string) error
 	// Debts lists every note, with whether its writer still lives.
 	Debts(ctx context.Context) ([]Debt, error)
+	// Owner is the name under which this store's writer notes (Debt.Owner).
+	Owner() string
 }
 
 // Debt is one writer's note that a service's vectors may be stale.

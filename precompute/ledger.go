@@ -60,6 +60,12 @@ func (t *Tracker) ledger() onlinestore.Ledger {
 	return t.store.Ledger(onlinestore.VectorDebts)
 }
 
+// Heal rebuilds in full every service whose vectors a writer that is gone
+// left owed (what Finish does first unless NoHeal).
+func (t *Tracker) Heal(ctx context.Context, now func() time.Time) ([]Stats, error) {
+	return t.heal(ctx, &Builder{Store: t.store, Objects: t.objs, Now: now})
+}
+
 // heal rebuilds in full every service with a note whose writer is gone;
 // RebuildAll settles those notes. A note of a service that no longer
 // precomputes is settled without a rebuild.

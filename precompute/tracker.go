@@ -24,6 +24,10 @@ type Tracker struct {
 	mu       sync.Mutex
 	keys     map[string]map[string]struct{} // service -> entity keys
 	claim    *onlinestore.Holding           // the flow's notes of owed vectors
+	// NoHeal leaves what gone writers left owed to a later Heal: a shard of
+	// a sharded run rebuilds only its own entities, and the shard that
+	// commits heals once every shard's rows have landed.
+	NoHeal bool
 }
 
 // NewTracker watches the views of objs's precomputed services written to store.
@@ -67,9 +71,12 @@ func (t *Tracker) Add(view string, rows []onlinestore.Row) {
 // names it, and the next run that writes rebuilds it.
 func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, error) {
 	b := &Builder{Store: t.store, Objects: t.objs, Now: now}
-	out, err := t.heal(ctx, b)
-	if err != nil {
-		return out, err
+	var out []Stats
+	if !t.NoHeal {
+		var err error
+		if out, err = t.heal(ctx, b); err != nil {
+			return out, err
+		}
 	}
 	for _, fs := range t.objs.FeatureServices {
 		t.mu.Lock()

@@ -207,6 +207,22 @@ func (r *Registry) RecordMaterialization(project, view string, start, end, now t
 	return &ObjectError{Kind: "feature view", Name: view, Err: fmt.Errorf("%w in project %q", ErrNotFound, project)}
 }
 
+// HasInterval reports whether a view has [start, end] recorded: a sharded
+// run's commit records each interval once, however many shards commit.
+func (r *Registry) HasInterval(project, view string, start, end time.Time) bool {
+	for _, p := range slices.Concat(metas(r.pb.FeatureViews), metas(r.pb.StreamFeatureViews)) {
+		if p.name != view || p.project != project {
+			continue
+		}
+		for _, iv := range p.meta.GetMaterializationIntervals() {
+			if iv.GetStartTime().AsTime().Equal(start) && iv.GetEndTime().AsTime().Equal(end) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // WithdrawMaterialization removes the last recorded interval equal to
 // [start, end] from a view, for a run that learns after recording that its
 // rows are gone: the watermark goes back, so that the next incremental run

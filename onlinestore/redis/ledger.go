@@ -56,6 +56,8 @@ func (l ledger) Settle(ctx context.Context, service, owner string) error {
 	return nil
 }
 
+func (l ledger) Owner() string { return l.s.owner }
+
 func (l ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
 	all, err := l.s.c.HGetAll(ctx, l.key).Result()
 	if err != nil {

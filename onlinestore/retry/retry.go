@@ -218,6 +218,8 @@ func (r ledger) Settle(ctx context.Context, service, owner string) error {
 	return Do(ctx, r.p, func(ctx context.Context) error { return r.l.Settle(ctx, service, owner) })
 }
 
+func (r ledger) Owner() string { return r.l.Owner() }
+
 func (r ledger) Debts(ctx context.Context) ([]onlinestore.Debt, error) {
 	var out []onlinestore.Debt
 	err := Do(ctx, r.p, func(ctx context.Context) error {

@@ -23,6 +23,8 @@ type ledger struct {
 	table string
 }
 
+func (l ledger) Owner() string { return l.s.owner }
+
 func (l ledger) ensure(ctx context.Context) error {
 	_, err := l.s.db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+l.table+
 		" (project TEXT NOT NULL, service TEXT NOT NULL, owner TEXT NOT NULL, until_ms INTEGER NOT NULL, PRIMARY KEY (project, service, owner))")

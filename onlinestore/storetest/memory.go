@@ -191,6 +191,8 @@ func (l memLedger) Settle(_ context.Context, service, owner string) error {
 	return nil
 }
 
+func (l memLedger) Owner() string { return l.m.owner() }
+
 func (l memLedger) Debts(context.Context) ([]onlinestore.Debt, error) {
 	l.m.mu.Lock()
 	defer l.m.mu.Unlock()
