@@ -89,9 +89,9 @@ type Summary struct {
 	Precompute     []precompute.Stats `json:"precompute,omitempty"`
 	VectorsPending []string           `json:"vectors_pending,omitempty"`
 	// Shard is this shard's part in a sharded run.
-	Shard *ShardReport `json:"shard,omitempty"`
-	Seconds        float64            `json:"seconds"`
-	RowsPerSec     float64            `json:"rows_per_second"`
+	Shard      *ShardReport `json:"shard,omitempty"`
+	Seconds    float64      `json:"seconds"`
+	RowsPerSec float64      `json:"rows_per_second"`
 }
 
 // Failed names the views that did not land.
