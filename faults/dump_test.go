@@ -43,16 +43,26 @@ func viewFields(view string) []string {
 	return out
 }
 
-func dump(t testing.TB, addr string) state {
+// dump reads the store: the keys of every node named (a server, or each
+// master of a cluster). The records of sharded runs are left out.
+func dump(t testing.TB, addrs ...string) state {
+	t.Helper()
+	st := state{hashes: map[string]map[string]string{}}
+	for _, addr := range addrs {
+		dumpNode(t, addr, &st)
+	}
+	return st
+}
+
+func dumpNode(t testing.TB, addr string, st *state) {
 	t.Helper()
 	ctx := context.Background()
 	c := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: 3})
 	defer func() { _ = c.Close() }()
-	st := state{hashes: map[string]map[string]string{}}
 	iter := c.Scan(ctx, 0, "*", 1000).Iterator()
 	for iter.Next(ctx) {
 		k := iter.Val()
-		if strings.HasPrefix(k, "feast-go:runs:") {
+		if strings.HasPrefix(k, "feast-go:runs:") || strings.HasPrefix(k, "feast-go:shard-runs:") {
 			continue
 		}
 		h, err := c.HGetAll(ctx, k).Result()
@@ -81,7 +91,6 @@ func dump(t testing.TB, addr string) state {
 	if err := iter.Err(); err != nil {
 		t.Fatalf("dump: %v", err)
 	}
-	return st
 }
 
 // without drops the fields of the views named.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -28,9 +29,18 @@ type proc struct {
 // start runs feast-go in dir with debug logs as JSON on stderr.
 func start(t testing.TB, dir string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, dir, nil, args...)
+}
+
+// startEnv is start with variables added to the environment.
+func startEnv(t testing.TB, dir string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{phases: make(chan string, 4096), done: make(chan struct{})}
 	p.cmd = exec.Command(binary, append([]string{"--log-level", "debug", "--log-format", "json", "--json"}, args...)...)
 	p.cmd.Dir = dir
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout = &p.stdout
 	errPipe, err := p.cmd.StderrPipe()
 	if err != nil {

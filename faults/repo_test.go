@@ -118,6 +118,13 @@ func template(t testing.TB, dir string, drivers int, end time.Time) {
 // feature_store.yaml pointing at redisAddr, then applies it.
 func newRepo(t testing.TB, tmpl, redisAddr string, withProfile bool) string {
 	t.Helper()
+	cfg := fmt.Sprintf("project: %s\nregistry: data/registry.db\nprovider: local\nonline_store:\n  type: redis\n  connection_string: %s\noffline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n", project, redisAddr)
+	return newRepoWith(t, tmpl, cfg, withProfile)
+}
+
+// newRepoWith is newRepo with its own feature_store.yaml.
+func newRepoWith(t testing.TB, tmpl, cfg string, withProfile bool) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		t.Fatal(err)
@@ -126,7 +133,6 @@ func newRepo(t testing.TB, tmpl, redisAddr string, withProfile bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf("project: %s\nregistry: data/registry.db\nprovider: local\nonline_store:\n  type: redis\n  connection_string: %s\noffline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n", project, redisAddr)
 	for name, data := range map[string][]byte{
 		"data/catalog.db":    cat,
 		"feature_store.yaml": []byte(cfg),

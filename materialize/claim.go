@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -32,10 +33,11 @@ var ErrLockHeld = errors.New("run lock held")
 // The shards of a sharded run share its claims: each notes its ledger name
 // on the run's board before it claims, so a live claim of a shard of the
 // same run does not refuse another, nor do views MATERIALIZING by the
-// run's doing. A shard never puts a state back (the run goes on, and only
-// its commit moves the views on) and leaves its claims dead when it ends,
-// so that the next run can take over the views of a run that never
-// completes; the commit settles them.
+// run's doing. A shard leaves its claims dead when it ends, so that the
+// next run can take over the views of a run that never completes; the
+// commit settles them and moves the views on. A shard that fails puts the
+// states back only when no other process holds the views (the run's other
+// shards keep them MATERIALIZING while they run).
 type lock struct {
 	r     *Runner
 	shard *shardRun // nil: not a sharded run
@@ -124,9 +126,7 @@ func (r *Runner) claim(ctx context.Context, tasks []Task, sh *shardRun) (*lock, 
 			if prev == registry.StateMaterializing { // a dead run's, forced, or this sharded run's: what it replaced is unknown
 				prev = ""
 			}
-			if sh == nil {
-				lk.prev[name] = prev
-			}
+			lk.prev[name] = prev
 		}
 		return nil
 	})
@@ -164,7 +164,7 @@ func (lk *lock) done(ctx context.Context, view string, recorded bool) {
 // interruption too: states go back, claims end.
 func (lk *lock) release() {
 	if lk.shard != nil {
-		lk.hold.Abandon()
+		lk.releaseShard()
 		return
 	}
 	var open []string
@@ -182,6 +182,25 @@ func (lk *lock) release() {
 		lk.restore(ctx, open)
 	}
 	lk.hold.Release()
+}
+
+func (lk *lock) releaseShard() {
+	lk.hold.Abandon()
+	if lk.shard.doneHere() || len(lk.prev) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	views := slices.Sorted(maps.Keys(lk.prev))
+	if l := lk.r.Store.Ledger(onlinestore.ViewClaims); l != nil {
+		ds, err := l.Debts(ctx)
+		for _, d := range ds {
+			if err == nil && d.Live && d.Owner != l.Owner() && slices.Contains(views, d.Service) {
+				return
+			}
+		}
+	}
+	lk.restore(ctx, views)
 }
 
 // restore puts the views' previous states back, where they still say
