@@ -212,7 +212,10 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
 	values := make([][]byte, 0, size*nf)
-	order := l.grouped(groups)
+	order := groups.Order(l.slots.len(), func(i int) []byte {
+		s := l.slots.at(int32(i))
+		return l.keys.bytes(s.key, int(s.keyLen))
+	})
 	for n := range l.slots.len() {
 		i := int32(n)
 		if order != nil {
@@ -244,32 +247,6 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 		return fn(chunk)
 	}
 	return nil
-}
-
-// grouped orders the kept entities by key group (a counting sort: 8 bytes
-// per entity while it runs); nil when the store has no groups.
-func (l *Latest) grouped(groups onlinestore.KeyGroups) []int32 {
-	if groups.Count <= 0 || groups.Of == nil {
-		return nil
-	}
-	n := l.slots.len()
-	of := make([]int32, n)
-	start := make([]int32, groups.Count+1)
-	for i := range n {
-		s := l.slots.at(int32(i))
-		g := groups.Of(l.keys.bytes(s.key, int(s.keyLen)))
-		of[i] = int32(g)
-		start[g+1]++
-	}
-	for g := 1; g <= groups.Count; g++ {
-		start[g] += start[g-1]
-	}
-	order := make([]int32, n)
-	for i, g := range of {
-		order[start[g]] = int32(i)
-		start[g]++
-	}
-	return order
 }
 
 const blockBytes = 4 << 20

@@ -29,7 +29,9 @@ const MaxShards = 1024
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // ParseShard reads "I/N" (0 <= I < N). With I left out ("/N"), I is
-// jobIndex (Kubernetes' JOB_COMPLETION_INDEX), which must then be set.
+// jobIndex (Kubernetes' JOB_COMPLETION_INDEX), which must then be set; an
+// I that contradicts a jobIndex that is set is refused, since every pod of
+// the Job would then run the same shard.
 func ParseShard(s, jobIndex string) (Shard, error) {
 	is, ns, ok := strings.Cut(strings.TrimSpace(s), "/")
 	if !ok {
@@ -39,11 +41,13 @@ func ParseShard(s, jobIndex string) (Shard, error) {
 	if err != nil || n < 1 || n > MaxShards {
 		return Shard{}, fmt.Errorf("%q: the number of shards must be a whole number from 1 to %d", s, MaxShards)
 	}
-	if is == "" {
-		if jobIndex == "" {
-			return Shard{}, fmt.Errorf("%q: the shard's index is left out and JOB_COMPLETION_INDEX is not set", s)
-		}
+	switch {
+	case is == "" && jobIndex == "":
+		return Shard{}, fmt.Errorf("%q: the shard's index is left out and JOB_COMPLETION_INDEX is not set", s)
+	case is == "":
 		is = jobIndex
+	case jobIndex != "" && strings.TrimSpace(jobIndex) != is:
+		return Shard{}, fmt.Errorf("%q: JOB_COMPLETION_INDEX is %s; in an Indexed Job leave the index out (/%s) so that every pod runs its own shard", s, jobIndex, ns)
 	}
 	i, err := strconv.Atoi(is)
 	if err != nil || i < 0 || i >= n {

@@ -22,7 +22,8 @@ func TestParseShard(t *testing.T) {
 		{"3/4", "", Shard{3, 4}, ""},
 		{" 2/8 ", "", Shard{2, 8}, ""},
 		{"/4", "3", Shard{3, 4}, ""},
-		{"1/4", "3", Shard{1, 4}, ""}, // the flag's index wins
+		{"3/4", "3", Shard{3, 4}, ""},
+		{"1/4", "3", Shard{}, "JOB_COMPLETION_INDEX is 3"}, // every pod would run shard 1
 		{"/4", "", Shard{}, "JOB_COMPLETION_INDEX is not set"},
 		{"/4", "4", Shard{}, "from 0 to 3"},
 		{"4/4", "", Shard{}, "from 0 to 3"},

@@ -79,6 +79,13 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 		return st, err
 	}
 	size := cmp.Or(max(b.BatchSize, 0), DefaultBatchSize)
+	if order := b.Store.KeyGroups().Order(len(keys), func(i int) []byte { return keys[i] }); order != nil {
+		sorted := make([][]byte, len(keys)) // a cluster decides the vectors of one slot in one call
+		for i, j := range order {
+			sorted[i] = keys[j]
+		}
+		keys = sorted
+	}
 	err = b.parallel(ctx, &st, func(_ context.Context, send func([][]byte) error) error {
 		for from := 0; from < len(keys); from += size {
 			if err := send(keys[from:min(from+size, len(keys))]); err != nil {
