@@ -10,4 +10,8 @@
 // per entity → encode → concurrent writes → record) and then rebuilds the
 // precomputed vectors of the entities it wrote. Latest and Writer are the
 // halves push shares.
+//
+// A run can be one shard of many (Options.Sharding; shard.go splits the
+// entities, shardrun.go keeps one plan and one commit per run id on the
+// online store's run board), for a Kubernetes Indexed Job.
 package materialize

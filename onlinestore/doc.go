@@ -3,5 +3,10 @@
 // little-endian) and `_ts:<view>` timestamps — written byte for byte as Feast
 // 0.67 writes them, so Feast's feature servers read what feast-go stores.
 //
-// The store interface and the Redis and SQLite stores land with issues #4 and #8.
+// Store is what every flow writes and reads through; the backends are
+// onlinestore/{redis,sqlite,remote}. Beside Feast's rows a writable store
+// keeps feast-go's own records, outside Feast's key space: the ledgers of
+// owed vectors and view claims (ledger.go, hold.go), the run history, and
+// the board of sharded runs (board.go). KeyGroups tells a writer which rows
+// to hand over together (a Redis Cluster's hash slots).
 package onlinestore
