@@ -196,3 +196,42 @@ func TestMetricsFailuresAreWarnings(t *testing.T) {
 		t.Errorf("the gateway's password was printed: %s", r.stderr)
 	}
 }
+
+// The shards of a run push their metrics side by side (grouped by shard),
+// each view counted a success where the shard's part landed, and the run
+// history says which shard committed.
+func TestShardsPushSideBySide(t *testing.T) {
+	addr := testenv.Redis(t)
+	gateway := testenv.Pushgateway(t)
+	dir := materializeRepo(t, addr, 20, 2, "")
+	if r := run(t, dir, nil, "apply", "-q"); r.code != 0 {
+		t.Fatalf("apply: %s", r.stderr)
+	}
+	start, end := mbase.Format(time.RFC3339), mbase.Add(47*time.Hour).Format(time.RFC3339)
+	for i := range 2 {
+		r := run(t, dir, nil, "materialize", start, end, "--shard", strconv.Itoa(i)+"/2", "--run-id", "job-1", "--metrics-push", gateway)
+		if r.code != 0 {
+			t.Fatalf("shard %d: exit %d %s", i, r.code, r.stderr)
+		}
+	}
+	mfs := scrape(t, gateway)
+	var entities float64
+	for _, shard := range []string{"0", "1"} {
+		labels := map[string]string{"job": "feast-go", "project": "rides", "command": "materialize", "shard": shard, "feature_view": "driver_stats"}
+		if got, ok := series(mfs, "feast_materialization_result_total", map[string]string{"shard": shard, "feature_view": "driver_stats", "status": "success"}); !ok || got != 1 {
+			t.Errorf("shard %s: result success = %v (found %v), want 1", shard, got, ok)
+		}
+		n, ok := series(mfs, "feast_go_entities", labels)
+		if !ok {
+			t.Errorf("shard %s: no feast_go_entities", shard)
+		}
+		entities += n
+	}
+	if entities != 20 {
+		t.Errorf("the shards' entities add up to %v, want 20", entities)
+	}
+	r := run(t, dir, nil, "status", "--runs", "2", "--json")
+	if !strings.Contains(r.stdout, `"committed_here":true`) || !strings.Contains(r.stdout, `"run_id":"job-1"`) {
+		t.Errorf("the run history lacks the shards:\n%s", r.stdout)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/feast-go/feast-go/registry"
@@ -163,8 +164,11 @@ func Push(ctx context.Context, url string, r Run) error {
 	}
 	user := u.User
 	u.User = nil // credentials go in a header, never into messages
-	p := push.New(u.String(), Job).Grouping("project", r.Record.Project).Grouping("command", r.Record.Command).
-		Gatherer(r.Gatherer(true)).Client(&http.Client{Timeout: pushTimeout})
+	p := push.New(u.String(), Job).Grouping("project", r.Record.Project).Grouping("command", r.Record.Command)
+	if sh := r.Record.Shard; sh != nil { // shards push side by side, not over each other
+		p = p.Grouping("shard", strconv.Itoa(sh.Index))
+	}
+	p = p.Gatherer(r.Gatherer(true)).Client(&http.Client{Timeout: pushTimeout})
 	if user != nil {
 		pass, _ := user.Password()
 		p = p.BasicAuth(user.Username(), pass)

@@ -41,8 +41,11 @@ type Record struct {
 	// VectorsPending names the services whose vectors the run left owed.
 	VectorsPending []string `json:"vectors_pending,omitempty"`
 	Push           *Push    `json:"push,omitempty"`
-	CatalogLoads   int64    `json:"catalog_loads,omitempty"`
-	TableLoads     int64    `json:"table_loads,omitempty"`
+	// Shard is a sharded run's shard: its views succeed when its part
+	// landed, and the run's commit is in Shard.Committed.
+	Shard        *materialize.ShardReport `json:"shard,omitempty"`
+	CatalogLoads int64                    `json:"catalog_loads,omitempty"`
+	TableLoads   int64                    `json:"table_loads,omitempty"`
 }
 
 // View is one feature view's part of a run.
@@ -109,8 +112,9 @@ func (r *Record) AddMaterialize(sum *materialize.Summary) {
 	if sum == nil {
 		return
 	}
+	r.Shard = sum.Shard
 	for _, v := range sum.Views {
-		r.Views = append(r.Views, View{View: v.View, Start: v.Start, End: v.End, Succeeded: v.Error == "" && v.Recorded,
+		r.Views = append(r.Views, View{View: v.View, Start: v.Start, End: v.End, Succeeded: v.Error == "" && (v.Recorded || sum.Shard != nil),
 			Seconds: v.Seconds, RowsScanned: v.RowsScanned, NullKeys: v.NullKeys, OutOfRange: v.OutOfRange, Entities: v.Entities,
 			Written: v.Written, SkippedOlder: v.SkippedOlder, BytesPlanned: v.BytesPlanned, Error: v.Error})
 	}
