@@ -12,6 +12,7 @@
 #   - one process, compare-and-set and skip_dedup, on the Redis Cluster, beside the
 #     same runs on standalone Redis. With BASELINE=REV, the cluster compare-and-set run
 #     is repeated with feast-go built at REV (e.g. the commit before slot grouping).
+# Beside every run: feast-go's CPU and the Redis servers' CPU (user+sys, from /proc).
 #
 # Usage: scripts/bench-shards.sh                          # 10M rows over 1M entities
 #        ROWS=1000000 ENTITIES=100000 SHARDS="2" scripts/bench-shards.sh
@@ -19,7 +20,7 @@
 set -euo pipefail
 ROWS=${ROWS:-10000000}
 ENTITIES=${ENTITIES:-1000000}
-SHARDS=${SHARDS:-2 4}
+SHARDS=${SHARDS-2 4} # empty: no sharded runs
 source "$(dirname "$0")/lib/bench.sh"
 bench_start
 
@@ -69,13 +70,24 @@ sed 's/^  redis_type: redis_cluster/&\n  skip_dedup: true/' "$work/go/feature_st
 sed 's/^  connection_string: .*/&\n  skip_dedup: true/' "$work/go/feature_store.yaml" >"$work/go/feature_store_blind.yaml"
 : >"$work/results.tsv"
 : >"$work/shards.tsv"
+: >"$work/cpu.tsv"
+
+# redis_cpu prints the CPU seconds (user+sys) every Redis server of this run has used.
+redis_cpu() {
+  local t=0
+  for p in $redis_pid $node_pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "scale=2; $t / $(getconf CLK_TCK)" | bc
+}
 
 # run LABEL BINARY CONFIG [ARGS...]: one timed materialization; its JSON summary is kept.
 run() {
   local label=$1 bin=$2 cfg=$3; shift 3
+  local r0
+  r0=$(redis_cpu)
   timed "$label" "$ROWS" rows -- "$bin" -C "$work/go" --config "$cfg" --json materialize 2026-01-01 2026-01-11 "$@"
   cp "$work/out.txt" "$work/last.json"
   awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%.1f\n", u+s}' "$work/time.txt" >"$work/cpu.txt"
+  printf '%s\t%s\t%s\n' "$label" "$(cat "$work/cpu.txt")" "$(echo "$(redis_cpu) - $r0" | bc)" >>"$work/cpu.tsv"
 }
 
 echo "one process, standalone Redis" >&2
@@ -118,6 +130,9 @@ echo "data: $ROWS rows over $ENTITIES entities, 10 Float64 features; cluster: 3 
 echo "single process CPU (user+sys): ${single_cpu}s"
 echo
 results
+echo
+echo "CPU SECONDS (user+sys): feast-go, and every Redis server together"
+{ printf 'what\tfeast_go_cpu_s\tredis_cpu_s\n'; cat "$work/cpu.tsv"; } | column -t -s $'\t'
 echo
 echo "SHARDS (run one after another; each scans every row and keeps its own entities)"
 { printf 'N\tshard\trows_scanned\trows_of_other_shards\tentities\twritten\tcpu_s\tcommitted_here\n'; cat "$work/shards.tsv"; } | column -t -s $'\t'
