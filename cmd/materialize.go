@@ -185,12 +185,9 @@ func validRunID(id string) bool {
 	if id == "" || len(id) > 200 {
 		return false
 	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-_:", c)) {
-			return false
-		}
-	}
-	return true
+	return strings.IndexFunc(id, func(c rune) bool {
+		return (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && !strings.ContainsRune(".-_:", c)
+	}) < 0
 }
 
 // planMaterialize picks the views and their windows.
