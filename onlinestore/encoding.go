@@ -23,6 +23,10 @@ func FieldName(view, feature string) [4]byte {
 // TimestampField is the (unhashed) hash field holding a view's event timestamp.
 func TimestampField(view string) string { return "_ts:" + view }
 
+// MaxTimestampLen is the longest AppendTimestamp output: two tags, a 10-byte
+// varint of negative seconds, and the nanos' 5-byte varint.
+const MaxTimestampLen = 17
+
 // AppendTimestamp appends a google.protobuf.Timestamp as Feast stores `_ts:<view>`:
 // field 1 seconds and field 2 nanos as varints, zero fields omitted. Feast
 // builds it from a Python datetime, so nanos carry microseconds only.

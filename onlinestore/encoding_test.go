@@ -230,3 +230,14 @@ func TestInt32KeyFromLongColumn(t *testing.T) {
 		t.Errorf("overflow: %v", err)
 	}
 }
+
+func TestMaxTimestampLen(t *testing.T) {
+	for _, ts := range []time.Time{time.Unix(-1<<62, 999999999), time.Unix(1<<62, 999999999), time.Unix(-1, 0), time.Unix(0, 0)} {
+		if n := len(AppendTimestamp(nil, ts)); n > MaxTimestampLen {
+			t.Errorf("AppendTimestamp(%v) is %d bytes, more than MaxTimestampLen %d", ts, n, MaxTimestampLen)
+		}
+	}
+	if n := len(AppendTimestamp(nil, time.Unix(-1, 999999000))); n != MaxTimestampLen {
+		t.Errorf("the longest timestamp is %d bytes, want MaxTimestampLen %d", n, MaxTimestampLen)
+	}
+}

@@ -20,7 +20,9 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	endProfiles := startProfiles()
 	code := cmd.Main(ctx, os.Args[1:], cmd.SystemDeps(cmd.BuildInfo{Version: version, Commit: commit, Date: date}))
+	endProfiles()
 	stop()
 	os.Exit(code)
 }

@@ -199,20 +199,58 @@ type casCall struct {
 	rows int
 }
 
-// queueBlind queues plain HSETs (skip_dedup).
+// queueBlind queues plain HSETs (skip_dedup). The field names are boxed
+// once and the argument list reused (HSet copies it): the write path's
+// allocations are most of its CPU.
 func (s *Store) queueBlind(ctx context.Context, pipe goredis.Pipeliner, tsField string, fields []string, rows []onlinestore.Row) {
-	for _, r := range rows {
-		key := s.redisKey(r.Key)
-		args := make([]any, 0, 2+2*len(fields))
-		args = append(args, tsField, onlinestore.AppendTimestamp(nil, r.EventTS))
-		for i, f := range fields {
-			args = append(args, f, r.Values[i])
+	keys, stamps := s.keysOf(rows), stampsOf(rows)
+	args := make([]any, 2+2*len(fields))
+	args[0] = tsField
+	for i, f := range fields {
+		args[2+2*i] = f
+	}
+	for j, r := range rows {
+		args[1] = stamps[j]
+		for i := range fields {
+			args[3+2*i] = r.Values[i]
 		}
-		pipe.HSet(ctx, key, args...)
+		pipe.HSet(ctx, keys[j], args...)
 		if s.opts.KeyTTL > 0 {
-			pipe.Expire(ctx, key, s.opts.KeyTTL)
+			pipe.Expire(ctx, keys[j], s.opts.KeyTTL)
 		}
 	}
+}
+
+// keysOf returns the Redis keys of rows, cut from one string.
+func (s *Store) keysOf(rows []onlinestore.Row) []string {
+	n := 0
+	for _, r := range rows {
+		n += len(r.Key) + len(s.opts.Project)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, r := range rows {
+		b.Write(r.Key)
+		b.WriteString(s.opts.Project)
+	}
+	all, out, at := b.String(), make([]string, len(rows)), 0
+	for i, r := range rows {
+		end := at + len(r.Key) + len(s.opts.Project)
+		out[i], at = all[at:end], end
+	}
+	return out
+}
+
+// stampsOf returns the rows' serialized event times, cut from one buffer.
+func stampsOf(rows []onlinestore.Row) [][]byte {
+	buf := make([]byte, 0, len(rows)*onlinestore.MaxTimestampLen)
+	out := make([][]byte, len(rows))
+	for i, r := range rows {
+		at := len(buf)
+		buf = onlinestore.AppendTimestamp(buf, r.EventTS)
+		out[i] = buf[at:len(buf):len(buf)]
+	}
+	return out
 }
 
 // queueBatches queues one compare-and-set call per casBatchRows rows (in a
@@ -235,7 +273,7 @@ func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsFiel
 		}
 		batch := rows[from:to]
 		from = to
-		keys := make([]string, len(batch))
+		keys, stamps := s.keysOf(batch), stampsOf(batch)
 		args := make([]any, 0, 3+n+len(batch)*(n+2))
 		args = append(args, tsField, ttl, n)
 		for _, f := range fields {
@@ -243,12 +281,11 @@ func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsFiel
 		}
 		args = append(args, tsField)
 		for i, r := range batch {
-			keys[i] = s.redisKey(r.Key)
 			args = append(args, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000)
 			for _, v := range r.Values {
 				args = append(args, v)
 			}
-			args = append(args, onlinestore.AppendTimestamp(nil, r.EventTS))
+			args = append(args, stamps[i])
 		}
 		calls = append(calls, casCall{casBatchScript.EvalSha(ctx, pipe, keys, args...), len(batch)})
 	}
