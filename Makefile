@@ -4,7 +4,6 @@ BIN ?= bin/feast-go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
 DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
 .PHONY: help build install test test-short lint fmt vet tidy proto ci clean demo bench-e2e
@@ -12,12 +11,11 @@ PROTOS := $(shell find proto -name '*.proto' | sort)
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-build: ## build bin/feast-go (static, CGO_ENABLED=0)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/feast-go
+build: ## build bin/feast-go as released: static, stripped, with patches/ applied (scripts/build.sh)
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) bash scripts/build.sh $(BIN)
 
-install: ## install feast-go into $(go env GOPATH)/bin (put that folder on your PATH)
-	CGO_ENABLED=0 $(GO) install -trimpath -ldflags '$(LDFLAGS)' ./cmd/feast-go
-	@echo "installed $$($(GO) env GOPATH)/bin/feast-go"
+install: ## install feast-go, built as released, into $(go env GOPATH)/bin (put that folder on your PATH)
+	VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) GOCMD=install bash scripts/build.sh
 
 demo: ## the README quickstart: demo repository, apply, materialize into SQLite, read back
 	bash scripts/demo.sh

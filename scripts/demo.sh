@@ -6,8 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-${FEAST_GO_DEMO_DIR:-$root/bin/demo}}
-version=$(git -C "$root" describe --tags --always --dirty 2>/dev/null || echo dev)
-(cd "$root" && CGO_ENABLED=0 go build -ldflags "-X main.version=$version" -o bin/feast-go ./cmd/feast-go)
+bash "$root/scripts/build.sh" "$root/bin/feast-go"
 fg=$root/bin/feast-go
 # The default folder is the script's own: start it afresh. Another folder is
 # written with --force, which never replaces a catalog init did not write.
