@@ -53,6 +53,7 @@ type Store struct {
 	opts    Options
 	started map[string]string // run_id per data node when opened (Continuity)
 	owner   string            // this writer's name in the ledger
+	lean    *leanPool         // the bulk write path to a standalone server; nil otherwise
 }
 
 // Open connects to Redis as a feature_store.yaml's online_store describes it.
@@ -91,6 +92,10 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 	default:
 		c = goredis.NewClient(uo.Simple())
 	}
+	var lean *leanPool
+	if sc, ok := c.(*goredis.Client); ok && cfg.RedisType != "redis_sentinel" {
+		lean = newLeanPool(sc.Options())
+	}
 	if err := c.Ping(ctx).Err(); err != nil {
 		_ = c.Close()
 		advice := ""
@@ -99,7 +104,7 @@ func Open(ctx context.Context, cfg registry.RedisConfig, opts Options) (*Store, 
 		}
 		return nil, fmt.Errorf("redis at %s: %w: %v%s", strings.Join(co.Addrs, ","), onlinestore.ErrConnection, err, advice)
 	}
-	s := &Store{c: c, opts: opts, owner: owner}
+	s := &Store{c: c, opts: opts, owner: owner, lean: lean}
 	if s.started, err = s.runIDs(ctx); err != nil {
 		_ = c.Close()
 		return nil, err
@@ -131,7 +136,12 @@ func (s *Store) loadScript(ctx context.Context) error {
 }
 
 // Close releases the connections.
-func (s *Store) Close() error { return s.c.Close() }
+func (s *Store) Close() error {
+	if s.lean != nil {
+		s.lean.close()
+	}
+	return s.c.Close()
+}
 
 func (s *Store) redisKey(key []byte) string { return Key(key, s.opts.Project) }
 
@@ -161,6 +171,9 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 }
 
 func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	if s.lean != nil {
+		return s.writeChunkLean(ctx, tsField, fields, rows)
+	}
 	ttl := int64(s.opts.KeyTTL / time.Second)
 	pipe := s.c.Pipeline()
 	var calls []casCall
@@ -170,15 +183,7 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 		calls = s.queueBatches(ctx, pipe, tsField, fields, ttl, rows)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		if ctx.Err() != nil {
-			return onlinestore.WriteStats{}, ctx.Err()
-		}
-		if isNoScript(err) { // a restarted or flushed server: load the scripts, then let the caller retry
-			if lerr := s.loadScript(ctx); lerr != nil {
-				return onlinestore.WriteStats{}, lerr
-			}
-		}
-		return onlinestore.WriteStats{}, classify("redis write", err)
+		return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
 	}
 	if s.opts.SkipDedup {
 		return onlinestore.WriteStats{Written: int64(len(rows))}, nil
@@ -190,6 +195,21 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 		st.SkippedOlder += int64(c.rows) - n
 	}
 	return st, nil
+}
+
+// writeFailed is the error of a failed write: the context's when it ended,
+// transient when a retry may succeed. A server that lost the script (it
+// restarted or was flushed) gets it again before the caller retries.
+func (s *Store) writeFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if isNoScript(err) {
+		if lerr := s.loadScript(ctx); lerr != nil {
+			return lerr
+		}
+	}
+	return classify("redis write", err)
 }
 
 // casCall is a queued compare-and-set script call and the rows it covers; it

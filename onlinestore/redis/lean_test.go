@@ -1,0 +1,183 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feast-go/feast-go/internal/testenv"
+	"github.com/feast-go/feast-go/onlinestore"
+	"github.com/feast-go/feast-go/registry"
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// TestLeanMatchesGoRedis writes the same rows over the lean path and over
+// go-redis into two databases of one password-protected server, and finds
+// the same hashes, expiries and counts: the lean path is a faster writer of
+// the same commands, not another format.
+func TestLeanMatchesGoRedis(t *testing.T) {
+	p := testenv.NewRedisProc(t, false, "--requirepass", "s3cret")
+	view := onlinestore.View{Name: "v", Features: []string{"a", "b", "c"}}
+	base := time.Date(2026, 11, 30, 12, 0, 0, 123456789, time.UTC)
+	rows := func(shift time.Duration) []onlinestore.Row {
+		var out []onlinestore.Row
+		for i := range 257 { // several pipelines and script calls, the last ones partial
+			out = append(out, onlinestore.Row{
+				Key:     []byte{2, 0, 0, 0, byte(i), byte(i >> 8)},
+				EventTS: base.Add(time.Duration(i%5)*time.Second + shift),
+				Values:  [][]byte{[]byte(fmt.Sprint(i)), nil, []byte("x\r\ny")},
+			})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name  string
+		blind bool
+		ttl   time.Duration
+	}{
+		{"compare-and-set", false, 0},
+		{"compare-and-set with TTL", false, 2 * time.Hour},
+		{"skip_dedup", true, 0},
+		{"skip_dedup with TTL in seconds", true, time.Hour},
+		{"skip_dedup with TTL in milliseconds", true, 90*time.Minute + 500*time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			open := func(db int, lean bool) *Store {
+				s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis",
+					ConnectionString: fmt.Sprintf("%s,password=s3cret,db=%d", p.Addr, db)},
+					Options{Project: "proj", SkipDedup: tt.blind, KeyTTL: tt.ttl, PipelineSize: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = s.Close() })
+				if s.lean == nil {
+					t.Fatal("a standalone store has no lean path")
+				}
+				if !lean {
+					s.lean.close()
+					s.lean = nil
+				}
+				return s
+			}
+			lean, plain := open(1, true), open(2, false)
+			_ = lean.c.FlushDB(context.Background())
+			_ = plain.c.FlushDB(context.Background())
+			for _, shift := range []time.Duration{0, -time.Minute, time.Minute} { // new, older (skipped), newer
+				a, err := lean.WriteView(context.Background(), view, rows(shift))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := plain.WriteView(context.Background(), view, rows(shift))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a != b {
+					t.Errorf("shift %v: lean wrote %+v, go-redis %+v", shift, a, b)
+				}
+			}
+			if a, b := dumpDB(t, lean.c), dumpDB(t, plain.c); a != b {
+				t.Errorf("databases differ:\nlean:\n%s\ngo-redis:\n%s", a, b)
+			} else if !strings.Contains(a, `x\r\ny`) {
+				t.Errorf("nothing written:\n%.300s", a)
+			}
+			if names := clientNames(t, lean.c); !strings.Contains(names, clientNamePrefix+lean.owner) {
+				t.Errorf("the lean connections are not named for the ledger: %s", names)
+			}
+		})
+	}
+}
+
+// dumpDB lists every hash of a database, sorted, with whether and roughly when it expires.
+func dumpDB(t *testing.T, c goredis.UniversalClient) string {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, k := range keys {
+		h, err := c.HGetAll(ctx, k).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl := c.PTTL(ctx, k).Val().Round(time.Minute)
+		out = append(out, fmt.Sprintf("%q ttl=%v %q", k, ttl, sortedPairs(h)))
+	}
+	return strings.Join(sorted(out), "\n")
+}
+
+func sortedPairs(h map[string]string) []string {
+	var out []string
+	for k, v := range h {
+		out = append(out, k+"="+v)
+	}
+	return sorted(out)
+}
+
+func sorted(s []string) []string {
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	return s
+}
+
+func clientNames(t *testing.T, c goredis.UniversalClient) string {
+	t.Helper()
+	list, err := c.ClientList(context.Background()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// TestLeanNeverWaitsForever: a server that accepts and never answers holds
+// a write only until the context ends, and the connection is not reused.
+func TestLeanNeverWaitsForever(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer func() { _ = c.Close() }()
+		}
+	}()
+	o := &goredis.Options{Addr: ln.Addr().String(), PoolSize: 4}
+	o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	p := newLeanPool(o)
+	defer p.close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- p.do(ctx, 1, nil, func(b []byte) []byte { return appendStrings(b, "PING") })
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want the context's deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the write did not return when its context ended")
+	}
+	if n := len(p.idle); n != 0 {
+		t.Errorf("%d connections kept after a failed round trip", n)
+	}
+}

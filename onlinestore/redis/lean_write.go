@@ -1,0 +1,115 @@
+package redis
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/feast-go/feast-go/onlinestore"
+)
+
+// writeChunkLean writes one pipeline of rows over the lean path: the same
+// commands, arguments and bytes as the go-redis path (HSET and EXPIRE, or
+// the compare-and-set script by EVALSHA), appended to one buffer.
+func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []string, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	if s.opts.SkipDedup {
+		n := len(rows)
+		if s.opts.KeyTTL > 0 {
+			n *= 2
+		}
+		err := s.lean.do(ctx, n, nil, func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
+		if err != nil {
+			return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
+		}
+		return onlinestore.WriteStats{Written: int64(len(rows))}, nil
+	}
+	calls := (len(rows) + casBatchRows - 1) / casBatchRows
+	written := make([]int64, calls)
+	err := s.lean.do(ctx, calls, written, func(b []byte) []byte {
+		for from := 0; from < len(rows); from += casBatchRows {
+			b = s.appendCASBatch(b, tsField, fields, rows[from:min(from+casBatchRows, len(rows))])
+		}
+		return b
+	})
+	if err != nil {
+		return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
+	}
+	st := onlinestore.WriteStats{}
+	for _, n := range written {
+		st.Written += n
+	}
+	st.SkippedOlder = int64(len(rows)) - st.Written
+	return st, nil
+}
+
+// appendBlind appends HSET key _ts:<view> <ts> <field> <value>... per row,
+// each followed by the key's expiry when the store has a key TTL (EXPIRE in
+// whole seconds, PEXPIRE otherwise, as go-redis's Expire chooses).
+func (s *Store) appendBlind(b []byte, tsField string, fields []string, rows []onlinestore.Row) []byte {
+	var ts [onlinestore.MaxTimestampLen]byte
+	ttl := s.opts.KeyTTL
+	for _, r := range rows {
+		b = appendArray(b, 4+2*len(fields))
+		b = appendBulkString(b, "hset")
+		b = s.appendKey(b, r.Key)
+		b = appendBulkString(b, tsField)
+		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
+		for i, f := range fields {
+			b = appendBulkString(b, f)
+			b = appendBulk(b, r.Values[i])
+		}
+		if ttl > 0 {
+			b = appendArray(b, 3)
+			if ttl%time.Second == 0 {
+				b = appendBulkString(b, "expire")
+				b = s.appendKey(b, r.Key)
+				b = appendBulkInt(b, int64(ttl/time.Second))
+			} else {
+				b = appendBulkString(b, "pexpire")
+				b = s.appendKey(b, r.Key)
+				b = appendBulkInt(b, max(ttl.Milliseconds(), 1))
+			}
+		}
+	}
+	return b
+}
+
+// appendCASBatch appends one call of the compare-and-set script over rows:
+// the same keys and arguments as queueBatches passes.
+func (s *Store) appendCASBatch(b []byte, tsField string, fields []string, rows []onlinestore.Row) []byte {
+	var ts [onlinestore.MaxTimestampLen]byte
+	n := len(fields) + 1
+	b = appendArray(b, 3+len(rows)+3+n+len(rows)*(n+2))
+	b = appendBulkString(b, "evalsha")
+	b = appendBulkString(b, casBatchScript.Hash())
+	b = appendBulkInt(b, int64(len(rows)))
+	for _, r := range rows {
+		b = s.appendKey(b, r.Key)
+	}
+	b = appendBulkString(b, tsField)
+	b = appendBulkInt(b, int64(s.opts.KeyTTL/time.Second))
+	b = appendBulkInt(b, int64(n))
+	for _, f := range fields {
+		b = appendBulkString(b, f)
+	}
+	b = appendBulkString(b, tsField)
+	for _, r := range rows {
+		b = appendBulkInt(b, r.EventTS.Unix())
+		b = appendBulkInt(b, int64(r.EventTS.Nanosecond()/1000*1000))
+		for _, v := range r.Values {
+			b = appendBulk(b, v)
+		}
+		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
+	}
+	return b
+}
+
+// appendKey appends a row's Redis key: the serialized entity key, then the project.
+func (s *Store) appendKey(b, key []byte) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(len(key)+len(s.opts.Project)), 10)
+	b = append(b, '\r', '\n')
+	b = append(b, key...)
+	b = append(b, s.opts.Project...)
+	return append(b, '\r', '\n')
+}

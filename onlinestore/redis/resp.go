@@ -1,0 +1,150 @@
+package redis
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// The bulk write path speaks RESP2 itself: it appends a chunk's commands to
+// one buffer, sends it in one write and reads the integer replies. go-redis
+// builds an object per command and writes each argument through a type
+// switch and a buffered writer byte by byte, which cost more client CPU than
+// everything else a row needs (BENCHMARKS.md, issue #18).
+
+// appendArray appends the header of a command of n arguments.
+func appendArray(b []byte, n int) []byte {
+	b = append(b, '*')
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '\r', '\n')
+}
+
+// appendBulk appends one argument.
+func appendBulk(b, v []byte) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(len(v)), 10)
+	b = append(b, '\r', '\n')
+	b = append(b, v...)
+	return append(b, '\r', '\n')
+}
+
+// appendBulkString appends one argument.
+func appendBulkString(b []byte, v string) []byte {
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(len(v)), 10)
+	b = append(b, '\r', '\n')
+	b = append(b, v...)
+	return append(b, '\r', '\n')
+}
+
+// appendBulkInt appends an integer argument in decimal, as Redis reads it.
+func appendBulkInt(b []byte, v int64) []byte {
+	var d [20]byte
+	return appendBulk(b, strconv.AppendInt(d[:0], v, 10))
+}
+
+// replyError is an error reply of the server ("-ERR ...", "-NOSCRIPT ...").
+// It satisfies go-redis's Error interface, so classify and isNoScript treat
+// it as they treat go-redis's.
+type replyError string
+
+func (e replyError) Error() string { return string(e) }
+
+// RedisError marks the type as a server reply (go-redis's redis.Error).
+func (replyError) RedisError() {}
+
+// errProtocol is a reply feast-go cannot parse: the connection is not reused.
+var errProtocol = errors.New("redis: malformed reply")
+
+// readInt reads one reply that should be an integer. A server error comes
+// back as a replyError with a nil I/O error: the connection is still in step.
+// Any other reply is skipped whole and reported as unexpected.
+func readInt(r *bufio.Reader) (n int64, reply, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	switch line[0] {
+	case ':':
+		n, err = strconv.ParseInt(string(line[1:]), 10, 64)
+		if err != nil {
+			return 0, nil, fmt.Errorf("%w: integer %q", errProtocol, line)
+		}
+		return n, nil, nil
+	case '-':
+		return 0, replyError(line[1:]), nil
+	default:
+		if err = skipRest(r, line); err != nil {
+			return 0, nil, err
+		}
+		return 0, fmt.Errorf("redis: expected an integer reply, got %q", line[:1]), nil
+	}
+}
+
+// readOK reads one reply that should be +OK, as AUTH, SELECT and CLIENT
+// SETNAME answer; like readInt, it returns a server's error apart.
+func readOK(r *bufio.Reader) (reply, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case string(line) == "+OK":
+		return nil, nil
+	case line[0] == '-':
+		return replyError(line[1:]), nil
+	default:
+		if err = skipRest(r, line); err != nil {
+			return nil, err
+		}
+		return fmt.Errorf("redis: expected OK, got %q", line), nil
+	}
+}
+
+// readLine reads a reply line without its CRLF; it is valid until the next read.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("%w: line longer than %d bytes", errProtocol, r.Size())
+		}
+		return nil, err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return nil, fmt.Errorf("%w: %q", errProtocol, line)
+	}
+	return line[:len(line)-2], nil
+}
+
+// skipRest consumes the rest of a reply whose first line was read.
+func skipRest(r *bufio.Reader, line []byte) error {
+	switch line[0] {
+	case '+', '-', ':':
+		return nil
+	case '$', '*':
+		n, err := strconv.Atoi(string(line[1:]))
+		if err != nil {
+			return fmt.Errorf("%w: length %q", errProtocol, line)
+		}
+		if n < 0 {
+			return nil
+		}
+		if line[0] == '$' {
+			_, err := r.Discard(n + 2)
+			return err
+		}
+		for range n {
+			next, err := readLine(r)
+			if err != nil {
+				return err
+			}
+			if err := skipRest(r, next); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: type %q", errProtocol, line[:1])
+	}
+}
