@@ -18,6 +18,7 @@
 # Usage: scripts/bench-e2e.sh                      # 1M rows over 1M entities
 #        ROWS=10000000 ENTITIES=1000000 scripts/bench-e2e.sh
 #        FEAST_ROWS=0 scripts/bench-e2e.sh         # without Feast
+#        BASELINE=REV scripts/bench-e2e.sh         # also materialize with feast-go at commit REV
 set -euo pipefail
 ROWS=${ROWS:-1000000}
 ENTITIES=${ENTITIES:-$ROWS}
@@ -25,6 +26,7 @@ FEAST_ROWS=${FEAST_ROWS:-100000}
 PY=${FEAST_GO_PYTHON:-$HOME/.cache/feast-go/venv/bin/python}
 source "$(dirname "$0")/lib/bench.sh"
 bench_start
+[ -z "${BASELINE:-}" ] || bench_baseline "$BASELINE"
 
 make_repo() { # dir rows entities db
   bench_repo "$1" "$4"
@@ -59,6 +61,15 @@ timed "feast-go materialize, skip_dedup" "$ROWS" rows -- "$work/feast-go" -C "$w
 redis-cli -p "$port" -n 2 flushdb >/dev/null
 timed "feast-go materialize, compare-and-set" "$ROWS" rows -- "$work/feast-go" -C "$work/go" materialize 2026-01-01 2026-01-11 -q
 keys=$(redis-cli -p "$port" -n 2 dbsize)
+if [ -n "${BASELINE:-}" ]; then
+  cp "$work/go/data/registry.db" "$work/registry.after"
+  for mode in skip_dedup compare-and-set; do
+    config=feature_store.yaml; [ $mode = skip_dedup ] && config=feature_store_blind.yaml
+    redis-cli -p "$port" -n 2 flushdb >/dev/null
+    timed "feast-go $BASELINE materialize, $mode" "$ROWS" rows -- "$work/feast-go-baseline" -C "$work/go" --config $config materialize 2026-01-01 2026-01-11 -q
+  done
+  cp "$work/registry.after" "$work/go/data/registry.db"
+fi
 features_yaml yes >"$work/go/features.yaml"
 fg apply -q >/dev/null
 echo "feast-go precompute" >&2
@@ -95,14 +106,14 @@ echo
 echo "OF REDIS: entities written per second (a materialization writes one row per entity) over the ceiling"
 echo
 awk -F'\t' -v ceiling="$ceiling" -v entities="$ENTITIES" '
-  { label[NR]=$1; kind[NR]=$2; n[NR]=$3; secs[NR]=$4; rate[NR]=$5; rss[NR]=$6
+  { label[NR]=$1; kind[NR]=$2; n[NR]=$3; secs[NR]=$4; rate[NR]=$5; rss[NR]=$6; cpu[NR]=$7
     if ($1 ~ /^Feast/) feast[$2]=$5 }
   END {
-    printf "%-40s %16s %9s %12s %9s %10s %10s\n", "WHAT", "UNITS", "SECONDS", "PER SECOND", "PEAK MB", "× FEAST", "OF REDIS"
+    printf "%-48s %16s %9s %12s %9s %12s %10s %10s\n", "WHAT", "UNITS", "SECONDS", "PER SECOND", "PEAK MB", "CPU µs/UNIT", "× FEAST", "OF REDIS"
     for (i = 1; i <= NR; i++) {
       x = (label[i] !~ /^Feast/ && feast[kind[i]] > 0) ? sprintf("%.1f×", rate[i] / feast[kind[i]]) : "-"
       w = (label[i] ~ /^Feast/) ? n[i] : entities  # the Feast table has one row per entity
       c = (kind[i] == "rows") ? sprintf("%.1f%%", 100 * w / secs[i] / ceiling) : "-"
-      printf "%-40s %16s %9.2f %12s %9s %10s %10s\n", label[i], n[i] " " kind[i], secs[i], rate[i], rss[i], x, c
+      printf "%-48s %16s %9.2f %12s %9s %12s %10s %10s\n", label[i], n[i] " " kind[i], secs[i], rate[i], rss[i], cpu[i], x, c
     }
   }' "$work/results.tsv"

@@ -49,11 +49,7 @@ redis-cli --cluster create "${cluster[@]}" --cluster-replicas 0 --cluster-yes >/
 for _ in $(seq 200); do redis-cli -p "${cluster[0]##*:}" cluster info | grep -q cluster_state:ok && break; sleep 0.1; done
 flush_cluster() { for a in "${cluster[@]}"; do redis-cli -p "${a##*:}" flushall >/dev/null; done; }
 
-if [ -n "${BASELINE:-}" ]; then
-  git -C "$root" worktree add -q --detach "$work/baseline" "$BASELINE"
-  (cd "$work/baseline" && CGO_ENABLED=0 go build -o "$work/feast-go-baseline" ./cmd/feast-go)
-  git -C "$root" worktree remove --force "$work/baseline"
-fi
+[ -z "${BASELINE:-}" ] || bench_baseline "$BASELINE"
 
 echo "generating $ROWS rows over $ENTITIES entities" >&2
 bench_repo "$work/go" 2

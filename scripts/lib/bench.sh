@@ -10,23 +10,39 @@ bench_start() {
   redis_pid=$!
   trap 'kill $redis_pid 2>/dev/null || true; rm -rf "$work"' EXIT
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  (cd "$root" && CGO_ENABLED=0 go build -o "$work/feast-go" ./cmd/feast-go && go build -o "$work/benchdata" ./internal/tools/scanbench)
+  bash "$root/scripts/build.sh" "$work/feast-go"   # the release build
+  (cd "$root" && go build -o "$work/benchdata" ./internal/tools/scanbench)
 }
 
-# timed LABEL UNITS KIND -- command...: runs the command under /usr/bin/time -v
-# and appends "label kind units seconds rate peak_rss_mb" to $work/results.tsv.
+# bench_baseline REV: builds feast-go at commit REV into $work/feast-go-baseline, the
+# way that commit built its release binary (scripts/build.sh when it has one).
+bench_baseline() {
+  git -C "$root" worktree add -q --detach "$work/baseline" "$1"
+  if [ -f "$work/baseline/scripts/build.sh" ]; then
+    bash "$work/baseline/scripts/build.sh" "$work/feast-go-baseline"
+  else
+    (cd "$work/baseline" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$work/feast-go-baseline" ./cmd/feast-go)
+  fi
+  git -C "$root" worktree remove --force "$work/baseline"
+}
+
+# timed LABEL UNITS KIND -- command...: runs the command under /usr/bin/time -v and
+# appends "label kind units seconds rate peak_rss_mb cpu_us_per_unit" to $work/results.tsv
+# (the command's user + system CPU, its own process and children, per unit).
 timed() {
   local label=$1 units=$2 kind=$3; shift 4
   /usr/bin/time -v "$@" >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
   local secs rss
   secs=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$work/time.txt")
   rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$work/time.txt")
-  printf '%s\t%s\t%s\t%s\t%.0f\t%s\n' "$label" "$kind" "$units" "$secs" "$(echo "$units / $secs" | bc -l)" "$rss" >>"$work/results.tsv"
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$work/time.txt")
+  printf '%s\t%s\t%s\t%s\t%.0f\t%s\t%.2f\n' "$label" "$kind" "$units" "$secs" "$(echo "$units / $secs" | bc -l)" "$rss" \
+    "$(echo "$cpu * 1000000 / $units" | bc -l)" >>"$work/results.tsv"
 }
 
 # results prints $work/results.tsv as a table.
 results() {
-  { printf 'what\tunit\tcount\tseconds\tper_second\tpeak_rss_mb\n'; cat "$work/results.tsv"; } | column -t -s $'\t'
+  { printf 'what\tunit\tcount\tseconds\tper_second\tpeak_rss_mb\tcpu_us_per_unit\n'; cat "$work/results.tsv"; } | column -t -s $'\t'
 }
 
 machine() {
