@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -44,31 +43,39 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 
 // appendBlind appends HSET key _ts:<view> <ts> <field> <value>... per row,
 // each followed by the key's expiry when the store has a key TTL (EXPIRE in
-// whole seconds, PEXPIRE otherwise, as go-redis's Expire chooses).
+// whole seconds, PEXPIRE otherwise, as go-redis's Expire chooses). What is
+// the same in every row is encoded once.
 func (s *Store) appendBlind(b []byte, tsField string, fields []string, rows []onlinestore.Row) []byte {
+	head := appendBulkString(appendArray(nil, 4+2*len(fields)), "hset")
+	tsBulk := appendBulkString(nil, tsField)
+	fieldBulks := make([][]byte, len(fields))
+	for i, f := range fields {
+		fieldBulks[i] = appendBulkString(nil, f)
+	}
+	var expire, expireArg []byte
+	if ttl := s.opts.KeyTTL; ttl > 0 {
+		if ttl%time.Second == 0 {
+			expire = appendBulkString(appendArray(nil, 3), "expire")
+			expireArg = appendBulkInt(nil, int64(ttl/time.Second))
+		} else {
+			expire = appendBulkString(appendArray(nil, 3), "pexpire")
+			expireArg = appendBulkInt(nil, max(ttl.Milliseconds(), 1))
+		}
+	}
 	var ts [onlinestore.MaxTimestampLen]byte
-	ttl := s.opts.KeyTTL
 	for _, r := range rows {
-		b = appendArray(b, 4+2*len(fields))
-		b = appendBulkString(b, "hset")
+		b = append(b, head...)
 		b = s.appendKey(b, r.Key)
-		b = appendBulkString(b, tsField)
+		b = append(b, tsBulk...)
 		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
-		for i, f := range fields {
-			b = appendBulkString(b, f)
+		for i, f := range fieldBulks {
+			b = append(b, f...)
 			b = appendBulk(b, r.Values[i])
 		}
-		if ttl > 0 {
-			b = appendArray(b, 3)
-			if ttl%time.Second == 0 {
-				b = appendBulkString(b, "expire")
-				b = s.appendKey(b, r.Key)
-				b = appendBulkInt(b, int64(ttl/time.Second))
-			} else {
-				b = appendBulkString(b, "pexpire")
-				b = s.appendKey(b, r.Key)
-				b = appendBulkInt(b, max(ttl.Milliseconds(), 1))
-			}
+		if expire != nil {
+			b = append(b, expire...)
+			b = s.appendKey(b, r.Key)
+			b = append(b, expireArg...)
 		}
 	}
 	return b
@@ -106,9 +113,7 @@ func (s *Store) appendCASBatch(b []byte, tsField string, fields []string, rows [
 
 // appendKey appends a row's Redis key: the serialized entity key, then the project.
 func (s *Store) appendKey(b, key []byte) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(key)+len(s.opts.Project)), 10)
-	b = append(b, '\r', '\n')
+	b = appendLen(b, '$', len(key)+len(s.opts.Project))
 	b = append(b, key...)
 	b = append(b, s.opts.Project...)
 	return append(b, '\r', '\n')

@@ -13,27 +13,33 @@ import (
 // switch and a buffered writer byte by byte, which cost more client CPU than
 // everything else a row needs (BENCHMARKS.md, issue #18).
 
-// appendArray appends the header of a command of n arguments.
-func appendArray(b []byte, n int) []byte {
-	b = append(b, '*')
+// appendLen appends a header line: the type byte, n and CRLF. Most lengths
+// are of one or two digits (values of 9 bytes, keys of 45), written directly.
+func appendLen(b []byte, kind byte, n int) []byte {
+	switch {
+	case n >= 0 && n < 10:
+		return append(b, kind, byte('0'+n), '\r', '\n')
+	case n >= 10 && n < 100:
+		return append(b, kind, byte('0'+n/10), byte('0'+n%10), '\r', '\n')
+	}
+	b = append(b, kind)
 	b = strconv.AppendInt(b, int64(n), 10)
 	return append(b, '\r', '\n')
 }
 
+// appendArray appends the header of a command of n arguments.
+func appendArray(b []byte, n int) []byte { return appendLen(b, '*', n) }
+
 // appendBulk appends one argument.
 func appendBulk(b, v []byte) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(v)), 10)
-	b = append(b, '\r', '\n')
+	b = appendLen(b, '$', len(v))
 	b = append(b, v...)
 	return append(b, '\r', '\n')
 }
 
 // appendBulkString appends one argument.
 func appendBulkString(b []byte, v string) []byte {
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(len(v)), 10)
-	b = append(b, '\r', '\n')
+	b = appendLen(b, '$', len(v))
 	b = append(b, v...)
 	return append(b, '\r', '\n')
 }

@@ -17,6 +17,11 @@ func TestRESPAppend(t *testing.T) {
 		want string
 	}{
 		{"array", appendArray(nil, 12), "*12\r\n"},
+		{"one digit", appendLen(nil, '$', 9), "$9\r\n"},
+		{"two digits", appendLen(nil, '$', 45), "$45\r\n"},
+		{"three digits", appendLen(nil, '$', 100), "$100\r\n"},
+		{"zero", appendLen(nil, '*', 0), "*0\r\n"},
+		{"negative", appendLen(nil, '*', -1), "*-1\r\n"},
 		{"bulk", appendBulk(nil, []byte("a\r\nb")), "$4\r\na\r\nb\r\n"},
 		{"empty bulk", appendBulk(nil, nil), "$0\r\n\r\n"},
 		{"bulk string", appendBulkString(nil, "_ts:v"), "$5\r\n_ts:v\r\n"},
