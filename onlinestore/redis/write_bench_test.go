@@ -142,3 +142,66 @@ func redisCPU(b *testing.B, s *Store) float64 {
 	}
 	return total
 }
+
+// BenchmarkCASCall measures Redis's CPU per row for the compare-and-set
+// script called by EVALSHA and the same code loaded as a Redis 7 function
+// (FUNCTION LOAD, FCALL), on the same 100-row calls:
+//
+//	go test -run '^$' -bench CASCall -benchtime 200000x ./onlinestore/redis/
+func BenchmarkCASCall(b *testing.B) {
+	p := testenv.NewRedisProc(b, false)
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, Options{Project: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	ctx := context.Background()
+	lib := "#!lua name=feastgo_bench\n" + casCommon + "\nredis.register_function('cas_batch', function(KEYS, ARGV)\n" + casBatch + "\nend)\n"
+	if err := s.c.FunctionLoadReplace(ctx, lib).Err(); err != nil {
+		b.Fatal(err)
+	}
+	value := []byte{0x39, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f}
+	keys := make([]string, casBatchRows)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("\x02\x00\x00\x00%08dbench", i)
+	}
+	argsAt := func(sec int64) []any {
+		args := []any{"_ts:stats", 0, 11}
+		for i := range 10 {
+			args = append(args, fmt.Sprintf("f%d", i))
+		}
+		args = append(args, "_ts:stats")
+		for range keys {
+			args = append(args, sec, 0)
+			for range 10 {
+				args = append(args, value)
+			}
+			args = append(args, onlinestore.AppendTimestamp(nil, time.Unix(sec, 0)))
+		}
+		return args
+	}
+	for _, call := range []string{"EVALSHA", "FCALL"} {
+		b.Run(call, func(b *testing.B) {
+			_ = s.c.FlushDB(ctx)
+			redis0 := redisCPU(b, s)
+			b.ResetTimer()
+			for i := 0; i < b.N; i += casBatchRows {
+				pipe := s.c.Pipeline()
+				for j := range 50 { // 50 calls a pipeline, each newer than the last: every row is written
+					args := argsAt(int64(1000 + i + j))
+					if call == "FCALL" {
+						pipe.FCall(ctx, "cas_batch", keys, args...)
+					} else {
+						casBatchScript.EvalSha(ctx, pipe, keys, args...)
+					}
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+				i += 49 * casBatchRows
+			}
+			b.StopTimer()
+			b.ReportMetric((redisCPU(b, s)-redis0)/float64(b.N)*1e6, "redis-µs/row")
+		})
+	}
+}
