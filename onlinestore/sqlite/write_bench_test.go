@@ -23,7 +23,7 @@ func BenchmarkWriteView(b *testing.B) {
 		view.Features = append(view.Features, fmt.Sprintf("f%d", i))
 	}
 	value := []byte{0x39, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f} // double_val 0.1
-	const chunk = 2000                                                      // materialize.DefaultChunkSize
+	const chunk = 2000                                                    // materialize.DefaultChunkSize
 	rowsAt := func(n int, ts time.Time) []onlinestore.Row {
 		rows := make([]onlinestore.Row, n)
 		for i := range rows {
