@@ -117,24 +117,16 @@ func (p *leanPool) close() {
 }
 
 // do sends the commands that fill appends to a connection's buffer, n of
-// them, and reads n integer replies into out (when out is not nil). The
-// first error reply is returned after every reply has been read, so the
-// connection goes back to the pool in step; a connection that failed
-// otherwise is closed.
-func (p *leanPool) do(ctx context.Context, n int, out []int64, fill func([]byte) []byte) error {
+// them, and reads their n replies with read. The first error reply is
+// returned after every reply has been read, so the connection goes back to
+// the pool in step; a connection that failed otherwise is closed.
+func (p *leanPool) do(ctx context.Context, n int, read func(r *bufio.Reader, i int) (reply, err error), fill func([]byte) []byte) error {
 	c, err := p.get(ctx)
 	if err != nil {
 		return err
 	}
 	c.buf = fill(c.buf[:0])
-	read := func(i int) (reply, err error) {
-		v, reply, err := readInt(c.r)
-		if out != nil {
-			out[i] = v
-		}
-		return reply, err
-	}
-	if err := c.roundTrip(ctx, n, read); err != nil {
+	if err := c.roundTrip(ctx, n, func(i int) (error, error) { return read(c.r, i) }); err != nil {
 		var reply replyError
 		if errors.As(err, &reply) {
 			p.put(c)
@@ -145,6 +137,17 @@ func (p *leanPool) do(ctx context.Context, n int, out []int64, fill func([]byte)
 	}
 	p.put(c)
 	return nil
+}
+
+// intsInto reads integer replies, the i-th into out[i] when out is not nil.
+func intsInto(out []int64) func(r *bufio.Reader, i int) (reply, err error) {
+	return func(r *bufio.Reader, i int) (reply, err error) {
+		v, reply, err := readInt(r)
+		if out != nil {
+			out[i] = v
+		}
+		return reply, err
+	}
 }
 
 // roundTrip writes the buffer and reads n replies with read, which returns

@@ -84,6 +84,21 @@ func TestLeanMatchesGoRedis(t *testing.T) {
 			} else if !strings.Contains(a, `x\r\ny`) {
 				t.Errorf("nothing written:\n%.300s", a)
 			}
+			keys := [][]byte{rows(0)[0].Key, rows(0)[256].Key, []byte("missing")}
+			views := []onlinestore.View{view, {Name: "other", Features: []string{"z"}}}
+			ra, err := lean.ReadViews(context.Background(), keys, views)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, err := plain.ReadViews(context.Background(), keys, views)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := readDump(ra), readDump(rb); a != b {
+				t.Errorf("reads differ:\nlean:     %s\ngo-redis: %s", a, b)
+			} else if !strings.Contains(a, `"x\r\ny"`) || !strings.Contains(a, "found=false") {
+				t.Errorf("reads miss the written rows or the missing one: %s", a)
+			}
 			if names := clientNames(t, lean.c); !strings.Contains(names, clientNamePrefix+lean.owner) {
 				t.Errorf("the lean connections are not named for the ledger: %s", names)
 			}
@@ -109,6 +124,16 @@ func dumpDB(t *testing.T, c goredis.UniversalClient) string {
 		out = append(out, fmt.Sprintf("%q ttl=%v %q", k, ttl, sortedPairs(h)))
 	}
 	return strings.Join(sorted(out), "\n")
+}
+
+func readDump(rows [][]onlinestore.FeatureRow) string {
+	var b strings.Builder
+	for _, entity := range rows {
+		for _, r := range entity {
+			fmt.Fprintf(&b, "found=%v ts=%d %q; ", r.Found, r.EventTS.UnixNano(), r.Values)
+		}
+	}
+	return b.String()
 }
 
 func sortedPairs(h map[string]string) []string {
@@ -167,7 +192,7 @@ func TestLeanNeverWaitsForever(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- p.do(ctx, 1, nil, func(b []byte) []byte { return appendStrings(b, "PING") })
+		done <- p.do(ctx, 1, intsInto(nil), func(b []byte) []byte { return appendStrings(b, "PING") })
 	}()
 	select {
 	case err := <-done:

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bufio"
 	"context"
 	"time"
 
@@ -16,7 +17,7 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 		if s.opts.KeyTTL > 0 {
 			n *= 2
 		}
-		err := s.lean.do(ctx, n, nil, func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
+		err := s.lean.do(ctx, n, intsInto(nil), func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
 		if err != nil {
 			return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
 		}
@@ -24,7 +25,7 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 	}
 	calls := (len(rows) + casBatchRows - 1) / casBatchRows
 	written := make([]int64, calls)
-	err := s.lean.do(ctx, calls, written, func(b []byte) []byte {
+	err := s.lean.do(ctx, calls, intsInto(written), func(b []byte) []byte {
 		for from := 0; from < len(rows); from += casBatchRows {
 			b = s.appendCASBatch(b, tsField, fields, rows[from:min(from+casBatchRows, len(rows))])
 		}
@@ -109,6 +110,40 @@ func (s *Store) appendCASBatch(b []byte, tsField string, fields []string, rows [
 		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
 	}
 	return b
+}
+
+// readLean reads fields of every key (HMGET, in one pipeline) over the lean
+// path. The values share one buffer; value(i, pos) is key i's field pos.
+func (s *Store) readLean(ctx context.Context, keys [][]byte, fields []string) (value func(i, pos int) ([]byte, bool), err error) {
+	head := appendBulkString(appendArray(nil, 2+len(fields)), "hmget")
+	var tail []byte
+	for _, f := range fields {
+		tail = appendBulkString(tail, f)
+	}
+	var buf []byte
+	at := make([][2]int, 0, len(keys)*len(fields))
+	read := func(r *bufio.Reader, _ int) (reply, err error) {
+		buf, at, reply, err = readBulks(r, len(fields), buf, at)
+		return reply, err
+	}
+	err = s.lean.do(ctx, len(keys), read, func(b []byte) []byte {
+		for _, k := range keys {
+			b = append(b, head...)
+			b = s.appendKey(b, k)
+			b = append(b, tail...)
+		}
+		return b
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(i, pos int) ([]byte, bool) {
+		a := at[i*len(fields)+pos]
+		if a[0] < 0 {
+			return nil, false
+		}
+		return buf[a[0]:a[1]:a[1]], true
+	}, nil
 }
 
 // appendKey appends a row's Redis key: the serialized entity key, then the project.

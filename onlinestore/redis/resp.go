@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 )
 
@@ -106,6 +107,58 @@ func readOK(r *bufio.Reader) (reply, err error) {
 		}
 		return fmt.Errorf("redis: expected OK, got %q", line), nil
 	}
+}
+
+// readBulks reads one reply that should be an array of n bulk strings (an
+// HMGET's) and appends each to buf, reporting where it lies: a missing field
+// (a nil bulk) is {-1, -1}. A server's error reply comes back apart, as in
+// readInt.
+func readBulks(r *bufio.Reader, n int, buf []byte, at [][2]int) (_ []byte, _ [][2]int, reply, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return buf, at, nil, err
+	}
+	if line[0] == '-' {
+		return buf, at, replyError(line[1:]), nil
+	}
+	if line[0] != '*' {
+		if err = skipRest(r, line); err != nil {
+			return buf, at, nil, err
+		}
+		return buf, at, fmt.Errorf("redis: expected an array reply, got %q", line[:1]), nil
+	}
+	got, err := strconv.Atoi(string(line[1:]))
+	if err != nil || got != n {
+		return buf, at, nil, fmt.Errorf("%w: array of %q elements, want %d", errProtocol, line[1:], n)
+	}
+	for range n {
+		line, err := readLine(r)
+		if err != nil {
+			return buf, at, nil, err
+		}
+		if line[0] != '$' {
+			return buf, at, nil, fmt.Errorf("%w: element %q", errProtocol, line)
+		}
+		size, err := strconv.Atoi(string(line[1:]))
+		if err != nil || size < -1 {
+			return buf, at, nil, fmt.Errorf("%w: length %q", errProtocol, line)
+		}
+		if size == -1 {
+			at = append(at, [2]int{-1, -1})
+			continue
+		}
+		start := len(buf)
+		buf = append(buf, make([]byte, size+2)...)
+		if _, err := io.ReadFull(r, buf[start:]); err != nil {
+			return buf, at, nil, err
+		}
+		if buf[len(buf)-2] != '\r' || buf[len(buf)-1] != '\n' {
+			return buf, at, nil, fmt.Errorf("%w: bulk of %d bytes not ended by CRLF", errProtocol, size)
+		}
+		buf = buf[:len(buf)-2]
+		at = append(at, [2]int{start, len(buf)})
+	}
+	return buf, at, nil, nil
 }
 
 // readLine reads a reply line without its CRLF; it is valid until the next read.

@@ -3,6 +3,7 @@ package redis
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -92,6 +93,56 @@ func TestReadInt(t *testing.T) {
 	}
 }
 
+func TestReadBulks(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		want  string // the values read, %q, nil as <nil>
+		reply string
+		ioErr error
+	}{
+		{name: "values and a nil", in: "*3\r\n$1\r\na\r\n$-1\r\n$4\r\nb\r\nc\r\n", want: `"a" <nil> "b\r\nc"`},
+		{name: "empty value", in: "*3\r\n$0\r\n\r\n$-1\r\n$-1\r\n", want: `"" <nil> <nil>`},
+		{name: "server error", in: "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", reply: "WRONGTYPE"},
+		{name: "integer", in: ":1\r\n", reply: "expected an array reply"},
+		{name: "wrong count", in: "*2\r\n$1\r\na\r\n$1\r\nb\r\n", ioErr: errProtocol},
+		{name: "not a bulk", in: "*3\r\n:1\r\n", ioErr: errProtocol},
+		{name: "no CRLF after a bulk", in: "*3\r\n$1\r\nab\r\n", ioErr: errProtocol},
+		{name: "cut", in: "*3\r\n$5\r\nab", ioErr: io.ErrUnexpectedEOF},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf, at, reply, err := readBulks(bufio.NewReader(strings.NewReader(tt.in)), 3, []byte("before"), nil)
+			if tt.ioErr != nil {
+				if !errors.Is(err, tt.ioErr) {
+					t.Fatalf("err = %v, want %v", err, tt.ioErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.reply != "" {
+				if reply == nil || !strings.Contains(reply.Error(), tt.reply) {
+					t.Fatalf("reply = %v, want %q", reply, tt.reply)
+				}
+				return
+			}
+			var got []string
+			for _, a := range at {
+				if a[0] < 0 {
+					got = append(got, "<nil>")
+					continue
+				}
+				got = append(got, fmt.Sprintf("%q", buf[a[0]:a[1]]))
+			}
+			if g := strings.Join(got, " "); g != tt.want || string(buf[:6]) != "before" {
+				t.Errorf("got %s (buffer %q), want %s", g, buf, tt.want)
+			}
+		})
+	}
+}
+
 // TestReplyErrorIsClassified: the lean path's server errors take the same
 // turns as go-redis's (NOSCRIPT reloads, transient replies retry).
 func TestReplyErrorIsClassified(t *testing.T) {
@@ -107,13 +158,26 @@ func TestReplyErrorIsClassified(t *testing.T) {
 }
 
 func FuzzReadInt(f *testing.F) {
-	for _, s := range []string{":1\r\n", "-ERR x\r\n", "$3\r\nabc\r\n", "*2\r\n:1\r\n$-1\r\n", "*-1\r\n", "$99\r\n"} {
+	for _, s := range []string{":1\r\n", "-ERR x\r\n", "$3\r\nabc\r\n", "*2\r\n:1\r\n$-1\r\n", "*-1\r\n", "$99\r\n",
+		":1\r\n*2\r\n$1\r\na\r\n$-1\r\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r := bufio.NewReaderSize(strings.NewReader(string(in)), 16)
-		for range 64 { // bounded: each reply consumes at least one byte or fails
-			_, _, err := readInt(r)
+		for i := range 64 { // bounded: each reply consumes at least one byte or fails
+			var err error
+			if i%2 == 0 {
+				_, _, err = readInt(r)
+			} else {
+				var buf []byte
+				var at [][2]int
+				buf, at, _, err = readBulks(r, 2, buf, at)
+				for _, a := range at {
+					if a[0] >= 0 && (a[0] > a[1] || a[1] > len(buf)) {
+						t.Fatalf("value at %v outside the %d-byte buffer", a, len(buf))
+					}
+				}
+			}
 			if err != nil {
 				return
 			}

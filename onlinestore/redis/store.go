@@ -351,29 +351,44 @@ func (s *Store) ReadViews(ctx context.Context, keys [][]byte, views []onlinestor
 		}
 		fields = append(fields, onlinestore.TimestampField(v.Name))
 	}
-	pipe := s.c.Pipeline()
-	cmds := make([]*goredis.SliceCmd, len(keys))
-	for i, k := range keys {
-		cmds[i] = pipe.HMGet(ctx, s.redisKey(k), fields...)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, classify("redis read", err)
+	var value func(i, pos int) ([]byte, bool) // entity i's field pos, and whether it is set
+	if s.lean != nil {
+		v, err := s.readLean(ctx, keys, fields)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, classify("redis read", err)
+		}
+		value = v
+	} else {
+		pipe := s.c.Pipeline()
+		cmds := make([]*goredis.SliceCmd, len(keys))
+		for i, k := range keys {
+			cmds[i] = pipe.HMGet(ctx, s.redisKey(k), fields...)
+		}
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, classify("redis read", err)
+		}
+		value = func(i, pos int) ([]byte, bool) {
+			str, ok := cmds[i].Val()[pos].(string)
+			return []byte(str), ok
+		}
 	}
 	out := make([][]onlinestore.FeatureRow, len(keys))
-	for i, cmd := range cmds {
-		vals := cmd.Val()
+	for i := range keys {
 		out[i] = make([]onlinestore.FeatureRow, len(views))
 		pos := 0
 		for j, v := range views {
 			row := onlinestore.FeatureRow{Values: make([][]byte, len(v.Features))}
 			for k := range v.Features {
-				if str, ok := vals[pos+k].(string); ok {
-					row.Values[k] = []byte(str)
+				if b, ok := value(i, pos+k); ok {
+					row.Values[k] = b
 				}
 			}
 			pos += len(v.Features)
-			if str, ok := vals[pos].(string); ok {
-				ts, err := DecodeTimestamp([]byte(str))
+			if b, ok := value(i, pos); ok {
+				ts, err := DecodeTimestamp(b)
 				if err != nil {
 					return nil, fmt.Errorf("feature view %q: %w", v.Name, err)
 				}
