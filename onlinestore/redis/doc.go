@@ -9,4 +9,10 @@
 // Standalone, cluster (pipelines per node) and sentinel deployments are
 // supported, with connection strings parsed as Feast parses them. The board
 // (board.go) keeps the plan and progress of sharded runs.
+//
+// go-redis is the client for everything but the bulk path to a standalone
+// server: there, WriteView and ReadViews append their commands to one buffer
+// and parse the replies in place over connections of their own (lean.go,
+// resp.go), which costs a quarter of go-redis's client CPU a row. Cluster and
+// sentinel deployments, whose routing and failover go-redis knows, keep it.
 package redis

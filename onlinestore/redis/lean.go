@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 // (and the retry layer tries again) instead of holding the run forever.
 const leanTimeout = 30 * time.Second
 
-// leanPool holds connections of the bulk write path to a standalone server.
-// They are dialed with go-redis's own dialer (so TLS is the same) and set up
+// leanPool holds the connections over which a standalone server gets the
+// bulk writes (WriteView) and reads (ReadViews). They are dialed with go-redis's own dialer (so TLS is the same) and set up
 // as go-redis sets up its own: AUTH when there is a password, SELECT for a
 // database other than 0, and the client name the ledger looks for.
 type leanPool struct {
@@ -50,9 +51,7 @@ func newLeanPool(o *goredis.Options) *leanPool {
 		p.nset++
 	}
 	if o.DB != 0 {
-		p.setup = appendArray(p.setup, 2)
-		p.setup = appendBulkString(p.setup, "SELECT")
-		p.setup = appendBulkInt(p.setup, int64(o.DB))
+		p.setup = appendStrings(p.setup, "SELECT", strconv.Itoa(o.DB))
 		p.nset++
 	}
 	if o.ClientName != "" {
@@ -87,7 +86,7 @@ func (p *leanPool) get(ctx context.Context) (*leanConn, error) {
 	c := &leanConn{c: nc, r: bufio.NewReaderSize(nc, 32<<10)}
 	if p.nset > 0 {
 		c.buf = append(c.buf[:0], p.setup...)
-		if err := c.roundTrip(ctx, p.nset, func(int) (error, error) { return readOK(c.r) }); err != nil {
+		if err := c.roundTrip(ctx, p.nset, func(r *bufio.Reader, _ int) (error, error) { return readOK(r) }); err != nil {
 			_ = nc.Close()
 			return nil, fmt.Errorf("redis: set up a connection: %w", err)
 		}
@@ -126,7 +125,7 @@ func (p *leanPool) do(ctx context.Context, n int, read func(r *bufio.Reader, i i
 		return err
 	}
 	c.buf = fill(c.buf[:0])
-	if err := c.roundTrip(ctx, n, func(i int) (error, error) { return read(c.r, i) }); err != nil {
+	if err := c.roundTrip(ctx, n, read); err != nil {
 		var reply replyError
 		if errors.As(err, &reply) {
 			p.put(c)
@@ -153,7 +152,7 @@ func intsInto(out []int64) func(r *bufio.Reader, i int) (reply, err error) {
 // roundTrip writes the buffer and reads n replies with read, which returns
 // a server's error reply apart from a failure to read. Cancelling ctx
 // unblocks it at once (the deadline is moved to the past).
-func (c *leanConn) roundTrip(ctx context.Context, n int, read func(i int) (reply, err error)) error {
+func (c *leanConn) roundTrip(ctx context.Context, n int, read func(r *bufio.Reader, i int) (reply, err error)) error {
 	if err := c.c.SetDeadline(time.Now().Add(leanTimeout)); err != nil {
 		return err
 	}
@@ -164,7 +163,7 @@ func (c *leanConn) roundTrip(ctx context.Context, n int, read func(i int) (reply
 	}
 	var first error
 	for i := range n {
-		reply, err := read(i)
+		reply, err := read(c.r, i)
 		if err != nil {
 			return c.failed(ctx, err)
 		}

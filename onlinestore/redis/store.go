@@ -53,7 +53,7 @@ type Store struct {
 	opts    Options
 	started map[string]string // run_id per data node when opened (Continuity)
 	owner   string            // this writer's name in the ledger
-	lean    *leanPool         // the bulk write path to a standalone server; nil otherwise
+	lean    *leanPool         // bulk writes and reads of a standalone server (lean.go); nil otherwise
 }
 
 // Open connects to Redis as a feature_store.yaml's online_store describes it.
