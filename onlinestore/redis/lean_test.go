@@ -2,9 +2,19 @@ package redis
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +214,70 @@ func TestLeanNeverWaitsForever(t *testing.T) {
 	}
 	if n := len(p.idle); n != 0 {
 		t.Errorf("%d connections kept after a failed round trip", n)
+	}
+}
+
+// TestLeanOverTLS: the lean path dials with go-redis's dialer, so a server
+// that speaks only TLS (verified against its CA) gets the same writes and
+// reads, and a password and database over it.
+func TestLeanOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, cert, key)
+	port := testenv.FreePort(t)
+	testenv.NewRedisProc(t, false, "--tls-port", strconv.Itoa(port), "--tls-cert-file", cert, "--tls-key-file", key,
+		"--tls-ca-cert-file", cert, "--tls-auth-clients", "no", "--requirepass", "s3cret")
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis",
+		ConnectionString: fmt.Sprintf("127.0.0.1:%d,ssl=true,ssl_ca_certs=%s,password=s3cret,db=3", port, cert)},
+		Options{Project: "proj"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if s.lean == nil {
+		t.Fatal("no lean path")
+	}
+	view := onlinestore.View{Name: "v", Features: []string{"a"}}
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	rows := []onlinestore.Row{{Key: []byte("k1"), EventTS: at, Values: [][]byte{[]byte("one")}}}
+	if st, err := s.WriteView(context.Background(), view, rows); err != nil || st.Written != 1 {
+		t.Fatalf("write over TLS: %+v, %v", st, err)
+	}
+	got, err := s.ReadViews(context.Background(), [][]byte{[]byte("k1")}, []onlinestore.View{view})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got[0][0]; !r.Found || !r.EventTS.Equal(at) || string(r.Values[0]) != "one" {
+		t.Errorf("read over TLS: %+v", r)
+	}
+	if n := s.c.Do(context.Background(), "DBSIZE").Val(); n != int64(1) {
+		t.Errorf("database 3 holds %v keys, want 1", n)
+	}
+}
+
+// writeSelfSigned writes a certificate for 127.0.0.1 and its key, PEM.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "feast-go test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
