@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,7 +134,8 @@ func dumpDB(t *testing.T, c goredis.UniversalClient) string {
 		ttl := c.PTTL(ctx, k).Val().Round(time.Minute)
 		out = append(out, fmt.Sprintf("%q ttl=%v %q", k, ttl, sortedPairs(h)))
 	}
-	return strings.Join(sorted(out), "\n")
+	slices.Sort(out)
+	return strings.Join(out, "\n")
 }
 
 func readDump(rows [][]onlinestore.FeatureRow) string {
@@ -151,18 +153,8 @@ func sortedPairs(h map[string]string) []string {
 	for k, v := range h {
 		out = append(out, k+"="+v)
 	}
-	return sorted(out)
-}
-
-func sorted(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
+	slices.Sort(out)
+	return out
 }
 
 func clientNames(t *testing.T, c goredis.UniversalClient) string {
