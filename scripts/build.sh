@@ -17,6 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FEAST_GO_CACHE:-$HOME/.cache/feast-go}
 out=${1:-$root/bin/feast-go}
 cd "$root"
+command -v git >/dev/null || { echo "build: git is required: it applies patches/ (git apply)" >&2; exit 1; }
 
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 commit=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo none)}

@@ -2,7 +2,7 @@
 # The README quickstart: build feast-go, write the demo repository, register it,
 # materialize it into the embedded SQLite online store, push a fresh row, and read
 # features back.
-# Needs only Go. Usage: bash scripts/demo.sh [DIR]   (default: $FEAST_GO_DEMO_DIR or bin/demo)
+# Needs only Go and git. Usage: bash scripts/demo.sh [DIR]   (default: $FEAST_GO_DEMO_DIR or bin/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-${FEAST_GO_DEMO_DIR:-$root/bin/demo}}
