@@ -28,12 +28,30 @@ type Row struct {
 type WriteStats struct {
 	Written      int64 `json:"written"`
 	SkippedOlder int64 `json:"skipped_older"` // rows not newer than what the store holds
+	// Older lists, in order, the indexes (into the rows of one WriteView
+	// call) of the rows skipped as older. A store that cannot tell which
+	// rows it skipped leaves it shorter than SkippedOlder; callers then know
+	// of none of that call's rows whether it landed.
+	Older []int `json:"-"`
 }
 
-// Add sums two counts.
+// Landed reports whether every row of the call but those in Older is in
+// the store: whether Older is complete.
+func (w *WriteStats) Landed() bool { return int64(len(w.Older)) == w.SkippedOlder }
+
+// Add sums the counts (Older belongs to one call and is not summed).
 func (w *WriteStats) Add(o WriteStats) {
 	w.Written += o.Written
 	w.SkippedOlder += o.SkippedOlder
+}
+
+// Append adds the stats of a write of the rows that follow the first from
+// of the same call: the counts, and o's Older shifted by from.
+func (w *WriteStats) Append(o WriteStats, from int) {
+	w.Add(o)
+	for _, i := range o.Older {
+		w.Older = append(w.Older, from+i)
+	}
 }
 
 // FeatureRow is one entity's stored values of one view.
@@ -69,6 +87,9 @@ type Store interface {
 	RunBoard() RunBoard
 	// KeyGroups is the order in which the store writes a view's rows best.
 	KeyGroups() KeyGroups
+	// TimeResolution is the finest event time the store keeps: a row
+	// written at t reads back at t truncated to it.
+	TimeResolution() time.Duration
 	Close() error
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
 	goredis "github.com/redis/go-redis/v9"
@@ -69,6 +70,9 @@ func (b board) Epoch(ctx context.Context) (string, error) {
 // in bit-reversed order: each master owns a range of slots, so groups in a
 // row fall on different masters, and writers that take consecutive chunks
 // keep every master busy instead of one after the other.
+// TimeResolution is a microsecond: Feast's Timestamps hold whole microseconds.
+func (s *Store) TimeResolution() time.Duration { return time.Microsecond }
+
 func (s *Store) KeyGroups() onlinestore.KeyGroups {
 	if _, ok := s.c.(*goredis.ClusterClient); !ok {
 		return onlinestore.KeyGroups{}

@@ -138,15 +138,10 @@ func (p *leanPool) do(ctx context.Context, n int, read func(r *bufio.Reader, i i
 	return nil
 }
 
-// intsInto reads integer replies, the i-th into out[i] when out is not nil.
-func intsInto(out []int64) func(r *bufio.Reader, i int) (reply, err error) {
-	return func(r *bufio.Reader, i int) (reply, err error) {
-		v, reply, err := readInt(r)
-		if out != nil {
-			out[i] = v
-		}
-		return reply, err
-	}
+// ints reads integer replies and drops their values.
+func ints(r *bufio.Reader, _ int) (reply, err error) {
+	_, reply, err = readInt(r)
+	return reply, err
 }
 
 // roundTrip writes the buffer and reads n replies with read, which returns

@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func TestLeanMatchesGoRedis(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if a != b {
+				if !reflect.DeepEqual(a, b) || !a.Landed() {
 					t.Errorf("shift %v: lean wrote %+v, go-redis %+v", shift, a, b)
 				}
 			}
@@ -194,7 +195,7 @@ func TestLeanNeverWaitsForever(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- p.do(ctx, 1, intsInto(nil), func(b []byte) []byte { return appendStrings(b, "PING") })
+		done <- p.do(ctx, 1, ints, func(b []byte) []byte { return appendStrings(b, "PING") })
 	}()
 	select {
 	case err := <-done:

@@ -3,6 +3,7 @@ package redis
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/feast-go/feast-go/onlinestore"
@@ -17,15 +18,23 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 		if s.opts.KeyTTL > 0 {
 			n *= 2
 		}
-		err := s.lean.do(ctx, n, intsInto(nil), func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
+		err := s.lean.do(ctx, n, ints, func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
 		if err != nil {
 			return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
 		}
 		return onlinestore.WriteStats{Written: int64(len(rows))}, nil
 	}
 	calls := (len(rows) + casBatchRows - 1) / casBatchRows
-	written := make([]int64, calls)
-	err := s.lean.do(ctx, calls, intsInto(written), func(b []byte) []byte {
+	var skipped []int64
+	read := func(r *bufio.Reader, call int) (reply, err error) {
+		from := len(skipped)
+		skipped, reply, err = readInts(r, casBatchRows, skipped)
+		for i := from; i < len(skipped); i++ {
+			skipped[i] += int64(call * casBatchRows)
+		}
+		return reply, err
+	}
+	err := s.lean.do(ctx, calls, read, func(b []byte) []byte {
 		for from := 0; from < len(rows); from += casBatchRows {
 			b = s.appendCASBatch(b, tsField, fields, rows[from:min(from+casBatchRows, len(rows))])
 		}
@@ -34,11 +43,22 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 	if err != nil {
 		return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
 	}
-	st := onlinestore.WriteStats{}
-	for _, n := range written {
-		st.Written += n
+	return skippedStats(len(rows), skipped)
+}
+
+// skippedStats are the stats of a chunk of n rows whose compare-and-set
+// calls skipped the rows at the given indexes.
+func skippedStats(n int, skipped []int64) (onlinestore.WriteStats, error) {
+	st := onlinestore.WriteStats{SkippedOlder: int64(len(skipped)), Written: int64(n - len(skipped))}
+	if len(skipped) > 0 {
+		st.Older = make([]int, len(skipped))
 	}
-	st.SkippedOlder = int64(len(rows)) - st.Written
+	for i, x := range skipped {
+		if x < 0 || x >= int64(n) || i > 0 && x <= skipped[i-1] {
+			return onlinestore.WriteStats{}, fmt.Errorf("%w: the compare-and-set script skipped row %d of %d", errProtocol, x, n)
+		}
+		st.Older[i] = int(x)
+	}
 	return st, nil
 }
 

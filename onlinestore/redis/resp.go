@@ -161,6 +161,40 @@ func readBulks(r *bufio.Reader, n int, buf []byte, at [][2]int) (_ []byte, _ [][
 	return buf, at, nil, nil
 }
 
+// readInts reads one reply that should be an array of integers of at most
+// max elements (the rows a compare-and-set call skipped) and appends them
+// to dst. A server's error reply comes back apart, as in readInt.
+func readInts(r *bufio.Reader, max int, dst []int64) (_ []int64, reply, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return dst, nil, err
+	}
+	if line[0] == '-' {
+		return dst, replyError(line[1:]), nil
+	}
+	if line[0] != '*' {
+		if err = skipRest(r, line); err != nil {
+			return dst, nil, err
+		}
+		return dst, fmt.Errorf("redis: expected an array reply, got %q", line[:1]), nil
+	}
+	n, err := strconv.Atoi(string(line[1:]))
+	if err != nil || n < 0 || n > max {
+		return dst, nil, fmt.Errorf("%w: array of %q elements, want at most %d", errProtocol, line[1:], max)
+	}
+	for range n {
+		v, reply, err := readInt(r)
+		if err != nil {
+			return dst, nil, err
+		}
+		if reply != nil { // an element that is not an integer
+			return dst, nil, fmt.Errorf("%w: %v", errProtocol, reply)
+		}
+		dst = append(dst, v)
+	}
+	return dst, nil, nil
+}
+
 // readLine reads a reply line without its CRLF; it is valid until the next read.
 func readLine(r *bufio.Reader) ([]byte, error) {
 	line, err := r.ReadSlice('\n')

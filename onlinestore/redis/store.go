@@ -162,7 +162,7 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 	for from := 0; from < len(rows); from += s.opts.PipelineSize {
 		chunk := rows[from:min(from+s.opts.PipelineSize, len(rows))]
 		st, err := s.writeChunk(ctx, tsField, fields, chunk)
-		total.Add(st)
+		total.Append(st, from)
 		if err != nil {
 			return total, fmt.Errorf("feature view %q: %w", v.Name, err)
 		}
@@ -188,13 +188,19 @@ func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string,
 	if s.opts.SkipDedup {
 		return onlinestore.WriteStats{Written: int64(len(rows))}, nil
 	}
-	var st onlinestore.WriteStats
+	var skipped []int64
+	from := 0
 	for _, c := range calls {
-		n, _ := c.cmd.Int64()
-		st.Written += n
-		st.SkippedOlder += int64(c.rows) - n
+		idx, err := c.cmd.Int64Slice()
+		if err != nil {
+			return onlinestore.WriteStats{}, fmt.Errorf("redis write: the compare-and-set reply: %w", err)
+		}
+		for _, i := range idx {
+			skipped = append(skipped, int64(from)+i)
+		}
+		from += c.rows
 	}
-	return st, nil
+	return skippedStats(len(rows), skipped)
 }
 
 // writeFailed is the error of a failed write: the context's when it ended,
@@ -213,7 +219,7 @@ func (s *Store) writeFailed(ctx context.Context, err error) error {
 }
 
 // casCall is a queued compare-and-set script call and the rows it covers; it
-// answers how many of them it wrote.
+// answers which of them it skipped.
 type casCall struct {
 	cmd  *goredis.Cmd
 	rows int

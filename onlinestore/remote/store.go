@@ -49,6 +49,7 @@ func (s *Store) RunBoard() onlinestore.RunBoard { return nil }
 
 // KeyGroups is empty: the store is read-only.
 func (s *Store) KeyGroups() onlinestore.KeyGroups { return onlinestore.KeyGroups{} }
+func (s *Store) TimeResolution() time.Duration    { return time.Microsecond }
 
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }

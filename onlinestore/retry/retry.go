@@ -150,6 +150,7 @@ func (w *store) RunBoard() onlinestore.RunBoard {
 }
 
 func (w *store) KeyGroups() onlinestore.KeyGroups { return w.s.KeyGroups() }
+func (w *store) TimeResolution() time.Duration    { return w.s.TimeResolution() }
 
 type board struct {
 	b onlinestore.RunBoard

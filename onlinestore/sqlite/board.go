@@ -19,6 +19,9 @@ func (s *Store) RunBoard() onlinestore.RunBoard { return board{s} }
 // KeyGroups implements onlinestore.Store: SQLite takes rows in any order.
 func (s *Store) KeyGroups() onlinestore.KeyGroups { return onlinestore.KeyGroups{} }
 
+// TimeResolution is a second: event_ts holds epoch seconds, as Feast writes it.
+func (s *Store) TimeResolution() time.Duration { return time.Second }
+
 type board struct{ s *Store }
 
 func (b board) ensure(ctx context.Context) error {

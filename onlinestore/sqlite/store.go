@@ -130,7 +130,7 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 		return st, fmt.Errorf("sqlite online store: %w", err)
 	}
 	defer func() { _ = stmt.Close() }()
-	for _, r := range rows {
+	for n, r := range rows {
 		ts := epoch(r.EventTS)
 		var created any
 		if !r.CreatedTS.IsZero() {
@@ -149,6 +149,7 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 			st.Written++
 		} else {
 			st.SkippedOlder++
+			st.Older = append(st.Older, n)
 		}
 	}
 	if err := tx.Commit(); err != nil {

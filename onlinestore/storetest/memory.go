@@ -69,7 +69,7 @@ func (m *Memory) WriteView(ctx context.Context, v onlinestore.View, rows []onlin
 		return onlinestore.WriteStats{}, m.Err
 	}
 	var st onlinestore.WriteStats
-	for _, r := range rows {
+	for n, r := range rows {
 		h := m.hashes[string(r.Key)]
 		if h == nil {
 			h = map[string]memValue{}
@@ -77,6 +77,7 @@ func (m *Memory) WriteView(ctx context.Context, v onlinestore.View, rows []onlin
 		}
 		if cur, ok := h[v.Name]; ok && !m.Blind && !r.EventTS.Truncate(time.Microsecond).After(cur.ts) {
 			st.SkippedOlder++
+			st.Older = append(st.Older, n)
 			continue
 		}
 		vals := map[string][]byte{}
@@ -232,6 +233,9 @@ func (m *Memory) RunBoard() onlinestore.RunBoard { return memBoard{m} }
 
 // KeyGroups implements onlinestore.Store.
 func (m *Memory) KeyGroups() onlinestore.KeyGroups { return m.Groups }
+
+// TimeResolution is a microsecond, as Redis's.
+func (m *Memory) TimeResolution() time.Duration { return time.Microsecond }
 
 type memBoard struct{ m *Memory }
 

@@ -96,8 +96,8 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		s := newStore(t, false)
 		write(t, s, stats, row(t, 1, t0, "new", "1"))
 		st := write(t, s, stats, row(t, 1, t0.Add(-time.Second), "old", "0"), row(t, 1, t0, "same-time", "0"))
-		if st.Written != 0 || st.SkippedOlder != 2 {
-			t.Errorf("stats = %+v, want 2 skipped", st)
+		if st.Written != 0 || st.SkippedOlder != 2 || !slices.Equal(st.Older, []int{0, 1}) {
+			t.Errorf("stats = %+v, want rows 0 and 1 skipped", st)
 		}
 		if got := read(t, s, 1, stats)[0]; string(got.Values[0]) != "new" {
 			t.Errorf("value = %q, want new", got.Values[0])
@@ -127,6 +127,13 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		st := write(t, s, stats, second...)
 		if st.Written != 125 || st.SkippedOlder != 125 {
 			t.Errorf("stats = %+v, want 125 written and 125 skipped", st)
+		}
+		var odd []int // the skipped rows, which a flow must not take as written
+		for i := 1; i < 250; i += 2 {
+			odd = append(odd, i)
+		}
+		if !slices.Equal(st.Older, odd) {
+			t.Errorf("skipped rows = %v, want the odd ones", st.Older)
 		}
 		for id, want := range map[int64]string{0: "b", 1: "a", 100: "", 101: "a", 248: "b", 249: "a"} {
 			if got := read(t, s, id, stats)[0]; string(got.Values[0]) != want {
@@ -271,7 +278,13 @@ func grouped(t *testing.T, s onlinestore.Store, t0 time.Time, write func([]onlin
 		second = append(second, row(t, id, ts, v, "2"))
 	}
 	write(first)
-	if st := write(second); st.Written != 50 || st.SkippedOlder != 100 {
+	var skipped []int
+	for i := range ids {
+		if i%3 != 0 {
+			skipped = append(skipped, i)
+		}
+	}
+	if st := write(second); st.Written != 50 || st.SkippedOlder != 100 || !slices.Equal(st.Older, skipped) {
 		t.Errorf("stats = %+v, want 50 written and 100 skipped", st)
 	}
 	for i, id := range ids {
