@@ -9,7 +9,9 @@
 // Plan builds the per-view windows; Runner.Run executes them (scan → latest
 // per entity → encode → concurrent writes → record) and then rebuilds the
 // precomputed vectors of the entities it wrote. Latest and Writer are the
-// halves push shares.
+// halves push shares. The Writer hands the Latest of a view that a
+// precomputed service reads to the service's Tracker, with the rows the
+// store took marked, so the vectors are built from memory.
 //
 // A run can be one shard of many (Options.Sharding; shard.go splits the
 // entities, shardrun.go keeps one plan and one commit per run id on the

@@ -21,6 +21,7 @@ type slot struct {
 	key, val       int64 // arena addresses
 	keyLen         int32
 	valLen, valCap int32
+	written        bool // the store took the row (set once the write is acknowledged)
 }
 
 // Latest keeps the newest row per entity key (event time, then created time).
@@ -205,12 +206,13 @@ func (l *Latest) keep(h uint64, idx int32, seen bool, event, created int64) {
 func (l *Latest) Entities() int { return l.slots.len() }
 
 // chunks hands the kept rows to fn as store rows, size at a time, building
-// each chunk only when it is handed over, rows of one key group together.
-// Keys and values point into the arenas, which no longer change once the
-// scan is done.
-func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]onlinestore.Row) error) error {
+// each chunk only when it is handed over, rows of one key group together,
+// with the slot of each row (for markWritten). Keys and values point into
+// the arenas, which no longer change once the scan is done.
+func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]onlinestore.Row, []int32) error) error {
 	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
+	slots := make([]int32, 0, size)
 	values := make([][]byte, 0, size*nf)
 	order := groups.Order(l.slots.len(), func(i int) []byte {
 		s := l.slots.at(int32(i))
@@ -222,31 +224,74 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 			i = order[n]
 		}
 		s := l.slots.at(i)
-		b := l.vals.bytes(s.val, int(s.valLen))
 		start := len(values)
-		for range nf {
-			n, m := binary.Uvarint(b)
-			values = append(values, b[m:m+int(n)])
-			b = b[m+int(n):]
-		}
+		values = l.appendValues(values, s)
 		row := onlinestore.Row{Key: l.keys.bytes(s.key, int(s.keyLen)), EventTS: time.Unix(0, s.event).UTC(),
 			Values: values[start:len(values):len(values)]}
 		if l.cols.Created != "" && s.created != 0 {
 			row.CreatedTS = time.Unix(0, s.created).UTC()
 		}
-		chunk = append(chunk, row)
+		chunk, slots = append(chunk, row), append(slots, i)
 		if len(chunk) == size {
-			if err := fn(chunk); err != nil {
+			if err := fn(chunk, slots); err != nil {
 				return err
 			}
-			chunk = make([]onlinestore.Row, 0, size)
+			chunk, slots = make([]onlinestore.Row, 0, size), make([]int32, 0, size)
 			values = make([][]byte, 0, size*nf)
 		}
 	}
 	if len(chunk) > 0 {
-		return fn(chunk)
+		return fn(chunk, slots)
 	}
 	return nil
+}
+
+// appendValues appends the serialized Values of slot s, which point into
+// the value arena.
+func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
+	b := l.vals.bytes(s.val, int(s.valLen))
+	for range len(l.cols.Features) {
+		n, m := binary.Uvarint(b)
+		dst = append(dst, b[m:m+int(n)])
+		b = b[m+int(n):]
+	}
+	return dst
+}
+
+// markWritten notes that the store took the rows of slots that st does not
+// list as skipped. When the store could not tell which rows it skipped,
+// none is marked: their vectors are then built from what the store holds.
+// Writers mark distinct slots concurrently; Written reads the marks once
+// every write has returned.
+func (l *Latest) markWritten(slots []int32, st onlinestore.WriteStats) {
+	if !st.Landed() {
+		return
+	}
+	older := st.Older
+	for i, idx := range slots {
+		if len(older) > 0 && older[0] == i {
+			older = older[1:]
+			continue
+		}
+		l.slots.at(idx).written = true
+	}
+}
+
+// Written appends to dst the Values (in the view's feature order) of the
+// row the store took for key, and returns its event time; ok is false when
+// the store took none (the row was not newer than the stored one, or its
+// write failed). It implements precompute.Kept: the vectors of the entities
+// a run wrote are built from these rows instead of being read back.
+func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Time, ok bool) {
+	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
+	if !seen {
+		return dst, time.Time{}, false
+	}
+	s := l.slots.at(idx)
+	if !s.written {
+		return dst, time.Time{}, false
+	}
+	return l.appendValues(dst, s), time.Unix(0, s.event).UTC(), true
 }
 
 const blockBytes = 4 << 20

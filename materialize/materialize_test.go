@@ -73,23 +73,31 @@ type fixture struct {
 // newFixture writes rows to an Iceberg table and applies one view over it.
 func newFixture(t *testing.T, rows []srcRow, ttl string) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	c := icebergtest.NewCatalog(t, dir, "local")
-	icebergtest.Append(t, c.Table(t, "feast", "driver_stats", schema, "event_timestamp", nil), batch(rows))
-	defs := fmt.Sprintf(`entities:
+	return newFixtureDefs(t, rows, fmt.Sprintf(srcDefs+`feature_views:
+  - name: stats
+    entities: [driver]
+    ttl: %s
+    source: src
+    schema: [{name: conv_rate, dtype: Float32}, {name: trips, dtype: Int64}]
+`, ttl))
+}
+
+// srcDefs are the entity and the Iceberg source of the fixtures' views.
+const srcDefs = `entities:
   - {name: driver, join_keys: [driver_id], value_type: INT64}
 data_sources:
   - name: src
     iceberg: {catalog_type: sql, catalog_name: local, endpoint: "sqlite:///catalog.db", warehouse: warehouse, namespace: feast, table: driver_stats}
     timestamp_field: event_timestamp
     created_timestamp_column: created
-feature_views:
-  - name: stats
-    entities: [driver]
-    ttl: %s
-    source: src
-    schema: [{name: conv_rate, dtype: Float32}, {name: trips, dtype: Int64}]
-`, ttl)
+`
+
+// newFixtureDefs writes rows to an Iceberg table and applies defs over it.
+func newFixtureDefs(t *testing.T, rows []srcRow, defs string) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	c := icebergtest.NewCatalog(t, dir, "local")
+	icebergtest.Append(t, c.Table(t, "feast", "driver_stats", schema, "event_timestamp", nil), batch(rows))
 	o := &registry.Objects{Project: "p"}
 	if err := registry.ParseDefinitions(o, "defs.yaml", []byte(defs)); err != nil {
 		t.Fatal(err)

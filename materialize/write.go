@@ -27,7 +27,9 @@ type Writer struct {
 }
 
 // Write writes every row lt kept for fv, newer-wins unless the store writes
-// blindly, and counts them in prog as they are acknowledged.
+// blindly, and counts them in prog as they are acknowledged. When the
+// tracker builds vectors from fv, lt marks the rows the store took and is
+// handed to the tracker, which builds their vectors from memory.
 func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest, prog *ViewProgress) (onlinestore.WriteStats, error) {
 	view := onlinestore.ViewOf(fv)
 	chunkSize := w.ChunkSize
@@ -38,21 +40,28 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 	if writers <= 0 {
 		writers = DefaultWriters
 	}
+	keep := w.Tracker != nil && w.Tracker.Reads(fv.Name)
+	if keep {
+		defer w.Tracker.Keep(fv.Name, lt)
+	}
 	var mu sync.Mutex
 	var total onlinestore.WriteStats
-	err := pool.Run(ctx, writers, func(_ context.Context, send func([]onlinestore.Row) error) error {
-		return lt.chunks(chunkSize, w.Store.KeyGroups(), send)
-	}, func(ctx context.Context, rows []onlinestore.Row) error {
-		st, err := w.Store.WriteView(ctx, view, rows)
+	err := pool.Run(ctx, writers, func(_ context.Context, send func(chunk) error) error {
+		return lt.chunks(chunkSize, w.Store.KeyGroups(), func(rows []onlinestore.Row, slots []int32) error {
+			return send(chunk{rows, slots})
+		})
+	}, func(ctx context.Context, c chunk) error {
+		st, err := w.Store.WriteView(ctx, view, c.rows)
 		mu.Lock()
 		total.Add(st)
 		mu.Unlock()
-		prog.EntitiesWritten.Add(int64(len(rows)))
+		prog.EntitiesWritten.Add(int64(len(c.rows)))
 		if err != nil {
 			return err
 		}
-		if w.Tracker != nil && st.Written > 0 { // a chunk whose rows were all older changed no vector
-			w.Tracker.Add(fv.Name, rows)
+		if keep && st.Written > 0 { // a chunk whose rows were all older changed no vector
+			lt.markWritten(c.slots, st)
+			w.Tracker.Add(fv.Name, c.rows)
 		}
 		return nil
 	})
@@ -60,4 +69,10 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		err = ctx.Err()
 	}
 	return total, err
+}
+
+// chunk is one hand-over of rows to a pipeline, with their slots in the Latest.
+type chunk struct {
+	rows  []onlinestore.Row
+	slots []int32
 }

@@ -30,15 +30,21 @@ type Builder struct {
 	Now       func() time.Time
 	// Done, when set, counts entities as their batches finish (for progress displays).
 	Done *atomic.Int64
+	// Kept holds, per view, the rows a flow wrote: Rebuild builds the
+	// vectors from them and reads back only what they lack.
+	Kept map[string]Kept
 }
 
 // Stats count one service's rebuild.
 type Stats struct {
-	Service  string  `json:"service"`
-	Entities int64   `json:"entities"`
-	Written  int64   `json:"written"`
-	Skipped  int64   `json:"skipped"` // no data in any view, or nothing newer than --since
-	Seconds  float64 `json:"seconds"`
+	Service  string `json:"service"`
+	Entities int64  `json:"entities"`
+	Written  int64  `json:"written"`
+	Skipped  int64  `json:"skipped"` // no data in any view, or nothing newer than --since
+	// FromMemory counts the entities whose vectors were built from the rows
+	// the flow had just written, with nothing read back.
+	FromMemory int64   `json:"from_memory,omitempty"`
+	Seconds    float64 `json:"seconds"`
 	// Healed is a full rebuild made because a run that is gone (killed,
 	// interrupted, failed) left the service's vectors unfinished.
 	Healed bool `json:"healed,omitempty"`
@@ -78,6 +84,10 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 	if err != nil {
 		return st, err
 	}
+	kept, err := b.keptViews(fs)
+	if err != nil {
+		return st, err
+	}
 	size := cmp.Or(max(b.BatchSize, 0), DefaultBatchSize)
 	if order := b.Store.KeyGroups().Order(len(keys), func(i int) []byte { return keys[i] }); order != nil {
 		sorted := make([][]byte, len(keys)) // a cluster decides the vectors of one slot in one call
@@ -94,7 +104,7 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 		}
 		return nil
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
-		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
+		return b.rebuildBatch(ctx, &s, views, joinKeys, kept, batch, since, st)
 	})
 	st.Seconds = b.now().Sub(began).Seconds()
 	return st, err
@@ -110,6 +120,7 @@ func (b *Builder) parallel(ctx context.Context, total *Stats, produce func(ctx c
 		err := work(ctx, batch, &st)
 		mu.Lock()
 		total.Entities, total.Written, total.Skipped = total.Entities+st.Entities, total.Written+st.Written, total.Skipped+st.Skipped
+		total.FromMemory += st.FromMemory
 		mu.Unlock()
 		if b.Done != nil {
 			b.Done.Add(st.Entities)
@@ -146,7 +157,7 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	err = b.parallel(ctx, &st, func(ctx context.Context, send func([][]byte) error) error {
 		return scanner.ScanKeys(ctx, views[0], send)
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
-		return b.rebuildBatch(ctx, &s, views, joinKeys, batch, since, st)
+		return b.rebuildBatch(ctx, &s, views, joinKeys, nil, batch, since, st)
 	})
 	st.Seconds = b.now().Sub(began).Seconds()
 	if err != nil {
@@ -160,8 +171,17 @@ func (b *Builder) RebuildAll(ctx context.Context, fs *registry.FeatureService, s
 	return st, nil
 }
 
-func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinestore.View, joinKeys []string, keys [][]byte, since time.Time, st *Stats) error {
-	rows, err := b.Store.ReadViews(ctx, keys, views)
+// rebuildBatch writes the vectors of keys, from the rows held in kept where
+// the flow wrote them, from what the store holds otherwise.
+func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinestore.View, joinKeys []string, kept []*keptView,
+	keys [][]byte, since time.Time, st *Stats) error {
+	var rows [][]onlinestore.FeatureRow
+	var err error
+	if kept != nil {
+		rows, st.FromMemory, err = b.readFused(ctx, kept, keys, views)
+	} else {
+		rows, err = b.Store.ReadViews(ctx, keys, views)
+	}
 	if err != nil {
 		return fmt.Errorf("feature service %q: %w", s.Service, err)
 	}

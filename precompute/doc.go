@@ -8,7 +8,10 @@
 // parser keeps it as an unknown field and ignores it): the first 8 bytes of
 // SHA-256 over the service's feature names and value types, sorted by name.
 // The Builder writes vectors; the Tracker collects the entities a flow wrote
-// so only their vectors are rebuilt. Reading them is package serving's job: it
-// compares the fingerprint with the registry and refuses stale vectors
-// instead of returning misaligned values.
+// so only their vectors are rebuilt, and holds the rows the flow wrote (Kept)
+// so the vectors are built from them: only the views an entity's held rows
+// lack (not in the flow, or older than the stored row) are read back.
+// Reading the vectors is package serving's job: it compares the fingerprint
+// with the registry and refuses stale vectors instead of returning
+// misaligned values.
 package precompute

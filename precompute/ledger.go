@@ -46,10 +46,16 @@ func (t *Tracker) settleUntouched(ctx context.Context) {
 	}
 }
 
-// Release ends the flow's note. What is still owed is marked dead at once,
-// so that the next run rebuilds it without waiting for the lease. Call it
-// when the flow ends, whatever happened; it may be called again.
-func (t *Tracker) Release() { t.claim.Abandon() }
+// Release ends the flow's note and lets go of the rows kept for vectors.
+// What is still owed is marked dead at once, so that the next run rebuilds
+// it without waiting for the lease. Call it when the flow ends, whatever
+// happened; it may be called again.
+func (t *Tracker) Release() {
+	t.claim.Abandon()
+	t.mu.Lock()
+	t.kept = nil
+	t.mu.Unlock()
+}
 
 // ledger is the store's ledger; nil when there is no store (an offline-only
 // push) or it keeps none.

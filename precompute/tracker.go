@@ -23,6 +23,7 @@ type Tracker struct {
 	services map[string][]*registry.FeatureService // view -> precomputed services reading it
 	mu       sync.Mutex
 	keys     map[string]map[string]struct{} // service -> entity keys
+	kept     map[string]Kept                // view -> the rows written (Keep)
 	claim    *onlinestore.Holding           // the flow's notes of owed vectors
 	// NoHeal leaves what gone writers left owed to a later Heal: a shard of
 	// a sharded run rebuilds only its own entities, and the shard that
@@ -70,7 +71,9 @@ func (t *Tracker) Add(view string, rows []onlinestore.Row) {
 // as each service is done. What it could not finish stays owed: Pending
 // names it, and the next run that writes rebuilds it.
 func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, error) {
-	b := &Builder{Store: t.store, Objects: t.objs, Now: now}
+	t.mu.Lock()
+	b := &Builder{Store: t.store, Objects: t.objs, Now: now, Kept: t.kept}
+	t.mu.Unlock()
 	var out []Stats
 	if !t.NoHeal {
 		var err error

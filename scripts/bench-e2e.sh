@@ -81,6 +81,18 @@ timed "feast-go precompute (full rebuild)" "$keys" entities -- "$work/feast-go" 
 [ -z "${BASELINE:-}" ] ||
   timed "feast-go $BASELINE precompute (full rebuild)" "$keys" entities -- "$work/feast-go-baseline" -C "$work/go" --config feature_store_base.yaml precompute svc -q
 
+# The same materializations with the service applied: each run also writes the vectors of
+# the entities it wrote, from the rows it holds. The difference from the runs without the
+# service is what the vectors cost (summed up below the table).
+for bin in feast-go ${BASELINE:+feast-go-baseline}; do
+  for mode in skip_dedup compare-and-set; do
+    config=feature_store.yaml; [ $mode = skip_dedup ] && config=feature_store_blind.yaml
+    redis-cli -p "$port" -n 2 flushdb >/dev/null
+    label="feast-go materialize + vectors, $mode"; [ $bin = feast-go ] || label="feast-go $BASELINE materialize + vectors, $mode"
+    timed "$label" "$ROWS" rows -- "$work/$bin" -C "$work/go" --config $config materialize 2026-01-01 2026-01-11 -q
+  done
+done
+
 if [ -x "$PY" ] && [ "$FEAST_ROWS" -gt 0 ]; then
   echo "Feast 0.67 on $FEAST_ROWS rows" >&2
   make_repo "$work/feast" "$FEAST_ROWS" "$FEAST_ROWS" 3
@@ -123,3 +135,14 @@ awk -F'\t' -v ceiling="$ceiling" -v entities="$ENTITIES" '
       printf "%-48s %16s %9.2f %12s %9s %12s %10s %10s\n", label[i], n[i] " " kind[i], secs[i], rate[i], rss[i], cpu[i], x, c
     }
   }' "$work/results.tsv"
+echo
+echo "WHAT THE VECTORS COST: seconds of materialize + vectors over materialize alone, same build and mode"
+awk -F'\t' '
+  { secs[$1]=$4 }
+  END {
+    for (b in secs) {
+      if (b !~ / \+ vectors, /) continue
+      plain = b; sub(/ \+ vectors/, "", plain)
+      if (secs[plain] > 0) printf "%-48s +%.1f%%\n", b, 100 * (secs[b] / secs[plain] - 1)
+    }
+  }' "$work/results.tsv" | sort

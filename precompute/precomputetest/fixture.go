@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,4 +69,27 @@ func Seed(t testing.TB, s onlinestore.Store, o *registry.Objects, id int64, ts t
 			t.Fatal(err)
 		}
 	}
+}
+
+// Capture takes the vectors a Builder writes, by entity key, instead of
+// writing them; it reads from the store it wraps.
+type Capture struct {
+	onlinestore.Store
+	mu   sync.Mutex
+	Rows map[string][]byte // entity key -> the vector Value
+}
+
+// NewCapture wraps s.
+func NewCapture(s onlinestore.Store) *Capture {
+	return &Capture{Store: s, Rows: map[string][]byte{}}
+}
+
+// WriteView takes the rows.
+func (c *Capture) WriteView(_ context.Context, _ onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range rows {
+		c.Rows[string(r.Key)] = r.Values[0]
+	}
+	return onlinestore.WriteStats{Written: int64(len(rows))}, nil
 }
