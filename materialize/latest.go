@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,7 +22,7 @@ type slot struct {
 	key, val       int64 // arena addresses
 	keyLen         int32
 	valLen, valCap int32
-	written        bool // the store took the row (set once the write is acknowledged)
+	tried, written bool // in an acknowledged write; taken by the store (not skipped as older)
 }
 
 // Latest keeps the newest row per entity key (event time, then created time).
@@ -48,6 +49,7 @@ type Latest struct {
 	shard             Shard // the entities kept; zero: all
 	others            int64 // rows of entities other shards keep
 	keyBuf, valBuf    []byte
+	tried             atomic.Int64 // slots marked tried
 }
 
 func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Latest {
@@ -258,30 +260,32 @@ func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
 	return dst
 }
 
-// markWritten notes that the store took the rows of slots that st does not
-// list as skipped. When the store could not tell which rows it skipped,
-// none is marked: their vectors are then built from what the store holds.
-// Writers mark distinct slots concurrently; Written reads the marks once
-// every write has returned.
+// markWritten notes that an acknowledged write tried the rows of slots, and
+// that the store took those st does not list as skipped. When the store
+// could not tell which rows it skipped, none is marked taken: their vectors
+// are then built from what the store holds. Writers mark distinct slots
+// concurrently; the marks are read once every write has returned.
 func (l *Latest) markWritten(slots []int32, st onlinestore.WriteStats) {
-	if !st.Landed() {
-		return
-	}
-	older := st.Older
+	older, landed := st.Older, st.Landed()
 	for i, idx := range slots {
+		s := l.slots.at(idx)
+		s.tried = true
 		if len(older) > 0 && older[0] == i {
 			older = older[1:]
 			continue
 		}
-		l.slots.at(idx).written = true
+		s.written = landed
 	}
+	l.tried.Add(int64(len(slots)))
 }
+
+// The methods below make a Latest a precompute.Kept: the vectors of the
+// entities a run wrote are built from its rows instead of being read back.
 
 // Written appends to dst the Values (in the view's feature order) of the
 // row the store took for key, and returns its event time; ok is false when
 // the store took none (the row was not newer than the stored one, or its
-// write failed). It implements precompute.Kept: the vectors of the entities
-// a run wrote are built from these rows instead of being read back.
+// write failed).
 func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Time, ok bool) {
 	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
 	if !seen {
@@ -292,6 +296,47 @@ func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Tim
 		return dst, time.Time{}, false
 	}
 	return l.appendValues(dst, s), time.Unix(0, s.event).UTC(), true
+}
+
+// Tried reports whether an acknowledged write tried key's row.
+func (l *Latest) Tried(key []byte) bool {
+	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
+	return seen && l.slots.at(idx).tried
+}
+
+// TriedCount is how many rows acknowledged writes tried.
+func (l *Latest) TriedCount() int64 { return l.tried.Load() }
+
+// EachTried hands fn the keys of the rows acknowledged writes tried, size
+// at a time, those of one key group together. The keys point into the
+// arena; each batch is fn's to keep.
+func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, fn func(keys [][]byte) error) error {
+	order := groups.Order(l.slots.len(), func(i int) []byte {
+		s := l.slots.at(int32(i))
+		return l.keys.bytes(s.key, int(s.keyLen))
+	})
+	batch := make([][]byte, 0, size)
+	for n := range l.slots.len() {
+		i := int32(n)
+		if order != nil {
+			i = order[n]
+		}
+		s := l.slots.at(i)
+		if !s.tried {
+			continue
+		}
+		batch = append(batch, l.keys.bytes(s.key, int(s.keyLen)))
+		if len(batch) == size {
+			if err := fn(batch); err != nil {
+				return err
+			}
+			batch = make([][]byte, 0, size)
+		}
+	}
+	if len(batch) > 0 {
+		return fn(batch)
+	}
+	return nil
 }
 
 const blockBytes = 4 << 20

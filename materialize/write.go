@@ -61,7 +61,6 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		}
 		if keep && st.Written > 0 { // a chunk whose rows were all older changed no vector
 			lt.markWritten(c.slots, st)
-			w.Tracker.Add(fv.Name, c.rows)
 		}
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,8 +76,61 @@ func (b *Builder) plan(fs *registry.FeatureService) (Schema, []onlinestore.View,
 // the service's join keys), reading every view of an entity in one round trip
 // per batch. Entities with no data in any view get no vector; with since set,
 // entities whose every view is older than since are skipped.
-func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (st Stats, err error) {
-	ctx, span := tracing.Start(ctx, "precompute "+fs.Name, attribute.String("feast.feature_service", fs.Name), attribute.Int("feast_go.entities", len(keys)))
+func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys [][]byte, since time.Time) (Stats, error) {
+	if order := b.Store.KeyGroups().Order(len(keys), func(i int) []byte { return keys[i] }); order != nil {
+		sorted := make([][]byte, len(keys)) // a cluster decides the vectors of one slot in one call
+		for i, j := range order {
+			sorted[i] = keys[j]
+		}
+		keys = sorted
+	}
+	return b.rebuild(ctx, fs, since, attribute.Int("feast_go.entities", len(keys)), func(size int, send func([][]byte) error) error {
+		for from := 0; from < len(keys); from += size {
+			if err := send(keys[from:min(from+size, len(keys))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RebuildKept writes the vectors of the entities whose rows Kept holds for
+// any of fs's views, built from those rows.
+func (b *Builder) RebuildKept(ctx context.Context, fs *registry.FeatureService) (Stats, error) {
+	var held []Kept
+	seen := map[string]bool{} // a view of two projections once
+	for _, p := range fs.Projections {
+		if k := b.Kept[p.View]; k != nil && !seen[p.View] {
+			held, seen[p.View] = append(held, k), true
+		}
+	}
+	return b.rebuild(ctx, fs, time.Time{}, attribute.Bool("feast_go.from_memory", true), func(size int, send func([][]byte) error) error {
+		for i, k := range held {
+			err := k.EachTried(size, b.Store.KeyGroups(), func(keys [][]byte) error {
+				n := 0
+				for _, key := range keys { // an entity of several views is built once, with the first
+					if !slices.ContainsFunc(held[:i], func(e Kept) bool { return e.Tried(key) }) {
+						keys[n], n = key, n+1
+					}
+				}
+				if n == 0 {
+					return nil
+				}
+				return send(keys[:n])
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rebuild writes the vectors of the entities that batches hands over, size
+// at a time.
+func (b *Builder) rebuild(ctx context.Context, fs *registry.FeatureService, since time.Time, attr attribute.KeyValue,
+	batches func(size int, send func([][]byte) error) error) (st Stats, err error) {
+	ctx, span := tracing.Start(ctx, "precompute "+fs.Name, attribute.String("feast.feature_service", fs.Name), attr)
 	defer func() { tracing.End(span, err) }()
 	began := b.now()
 	st = Stats{Service: fs.Name}
@@ -89,20 +143,8 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 		return st, err
 	}
 	size := cmp.Or(max(b.BatchSize, 0), DefaultBatchSize)
-	if order := b.Store.KeyGroups().Order(len(keys), func(i int) []byte { return keys[i] }); order != nil {
-		sorted := make([][]byte, len(keys)) // a cluster decides the vectors of one slot in one call
-		for i, j := range order {
-			sorted[i] = keys[j]
-		}
-		keys = sorted
-	}
 	err = b.parallel(ctx, &st, func(_ context.Context, send func([][]byte) error) error {
-		for from := 0; from < len(keys); from += size {
-			if err := send(keys[from:min(from+size, len(keys))]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return batches(size, send)
 	}, func(ctx context.Context, batch [][]byte, st *Stats) error {
 		return b.rebuildBatch(ctx, &s, views, joinKeys, kept, batch, since, st)
 	})
@@ -187,6 +229,8 @@ func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinesto
 	}
 	at := b.now().UTC()
 	out := make([]onlinestore.Row, 0, len(keys))
+	cells := make([][]byte, len(keys)) // each vector's Values, one cell
+	var slab, blob []byte              // the vectors' bytes; one vector's blob
 	values := make([][]byte, 0, len(s.Names))
 	stamps := make([]ViewStamp, len(views))
 	for i, key := range keys {
@@ -206,8 +250,14 @@ func (b *Builder) rebuildBatch(ctx context.Context, s *Schema, views []onlinesto
 			st.Skipped++
 			continue
 		}
-		blob := appendBlob(nil, s, values, stamps, at)
-		out = append(out, onlinestore.Row{Key: key, EventTS: at, Values: [][]byte{vectorValue(blob)}})
+		blob = appendBlob(blob[:0], s, values, stamps, at)
+		if slab == nil {
+			slab = make([]byte, 0, (len(blob)+16)*len(keys))
+		}
+		start := len(slab)
+		slab = appendVectorValue(slab, blob) // a slab that grows leaves the earlier cells where they were
+		cells[i] = slab[start:len(slab):len(slab)]
+		out = append(out, onlinestore.Row{Key: key, EventTS: at, Values: cells[i : i+1 : i+1]})
 	}
 	if len(out) == 0 {
 		return nil

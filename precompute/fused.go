@@ -14,20 +14,27 @@ import (
 type Kept interface {
 	// Written appends to dst the serialized Values (in the view's feature
 	// order) of the row the store took for key, and returns its event time;
-	// ok is false when the flow wrote no row of key that the store took (it
-	// was not newer than the stored one, or its write failed or was never
-	// acknowledged).
+	// ok is false when the store took no row of key from the flow (it was
+	// not newer than the stored one, or its write failed).
 	Written(key []byte, dst [][]byte) (values [][]byte, eventTS time.Time, ok bool)
+	// Tried reports whether an acknowledged write of the flow held key's
+	// row, taken or not: the entities whose vectors are rebuilt.
+	Tried(key []byte) bool
+	// TriedCount is how many keys Tried reports.
+	TriedCount() int64
+	// EachTried hands fn those keys, size at a time, those of one key group
+	// together; each batch is fn's to keep.
+	EachTried(size int, groups onlinestore.KeyGroups, fn func(keys [][]byte) error) error
 }
 
 // Reads reports whether a precomputed service reads view: whether the rows
 // written to it are worth keeping for Keep.
 func (t *Tracker) Reads(view string) bool { return len(t.services[view]) > 0 }
 
-// Keep hands over the rows a flow wrote to view. Finish builds the vectors
-// of the entities written from them, and reads back from the store only the
-// views whose rows it does not hold. Call it once the view's writes have
-// returned; the rows are let go at Release.
+// Keep hands over the rows a flow wrote to view, once its writes have
+// returned. Finish rebuilds the vectors of the entities they hold, from
+// them, reading back only the views whose rows they lack. Release lets go
+// of them.
 func (t *Tracker) Keep(view string, rows Kept) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -35,6 +42,11 @@ func (t *Tracker) Keep(view string, rows Kept) {
 		t.kept = map[string]Kept{}
 	}
 	t.kept[view] = rows
+	if rows.TriedCount() > 0 {
+		for _, fs := range t.services[view] {
+			t.owed[fs.Name] = true
+		}
+	}
 }
 
 // keptView is a service's projection of a view whose written rows are held:
@@ -86,25 +98,35 @@ func (b *Builder) keptViews(fs *registry.FeatureService) ([]*keptView, error) {
 // no read.
 func (b *Builder) readFused(ctx context.Context, kept []*keptView, keys [][]byte, views []onlinestore.View) (rows [][]onlinestore.FeatureRow, fused int64, err error) {
 	rows = make([][]onlinestore.FeatureRow, len(keys))
-	need := make([]bool, len(views)) // views some key lacks
-	var missing []int                // keys that lack some view
+	cells := make([]onlinestore.FeatureRow, len(keys)*len(views))
+	width := 0 // the features of the held views
+	for _, kv := range kept {
+		if kv != nil {
+			width += len(kv.at)
+		}
+	}
+	slab := make([][]byte, 0, len(keys)*width) // the held rows' Values, never regrown
+	need := make([]bool, len(views))           // views some key lacks
+	var missing []int                          // keys that lack some view
 	var buf [][]byte
 	res := b.Store.TimeResolution() // the time the store keeps, as a read would give it
 	for i, key := range keys {
-		rows[i] = make([]onlinestore.FeatureRow, len(views))
+		rows[i] = cells[i*len(views) : (i+1)*len(views) : (i+1)*len(views)]
 		whole := true
 		for j, kv := range kept {
 			if kv != nil {
 				var ts time.Time
 				var ok bool
 				if buf, ts, ok = kv.rows.Written(key, buf[:0]); ok {
-					values := make([][]byte, len(kv.at))
-					for k, at := range kv.at {
+					start := len(slab)
+					for _, at := range kv.at {
+						var v []byte // a feature the view lacks reads as an empty Value
 						if at >= 0 {
-							values[k] = buf[at]
+							v = buf[at]
 						}
+						slab = append(slab, v)
 					}
-					rows[i][j] = onlinestore.FeatureRow{Found: true, EventTS: ts.Truncate(res), Values: values}
+					rows[i][j] = onlinestore.FeatureRow{Found: true, EventTS: ts.Truncate(res), Values: slab[start:len(slab):len(slab)]}
 					continue
 				}
 			}

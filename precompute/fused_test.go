@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,6 +20,23 @@ type heldRows struct {
 	view int
 	ts   time.Time
 	ids  map[string]int64
+}
+
+func (h heldRows) Tried(key []byte) bool { _, ok := h.ids[string(key)]; return ok }
+func (h heldRows) TriedCount() int64     { return int64(len(h.ids)) }
+
+func (h heldRows) EachTried(size int, _ onlinestore.KeyGroups, fn func(keys [][]byte) error) error {
+	var keys [][]byte
+	for k := range h.ids {
+		keys = append(keys, []byte(k))
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	for from := 0; from < len(keys); from += size {
+		if err := fn(keys[from:min(from+size, len(keys))]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h heldRows) Written(key []byte, dst [][]byte) ([][]byte, time.Time, bool) {
@@ -86,6 +104,20 @@ func TestHeldRowsBuildTheVectorsAReadDoes(t *testing.T) {
 				for _, k := range keys {
 					if a, b := fused.Rows[string(k)], read.Rows[string(k)]; !bytes.Equal(a, b) {
 						t.Errorf("held %v, entity %d: vector\n%x\nwant (read back)\n%x", tt.held, ids[string(k)], a, b)
+					}
+				}
+				if len(tt.held) == 0 {
+					return
+				}
+				// The entities of the held views, each once though every view holds it.
+				c := pt.NewCapture(store)
+				b := &Builder{Store: c, Objects: o, Now: func() time.Time { return pt.Now }, Kept: kept}
+				if st, err := b.RebuildKept(context.Background(), o.FeatureServices[0]); err != nil || st.Entities != 3 || st.Written != 3 || st.FromMemory != tt.fromMemory {
+					t.Errorf("held %v: RebuildKept %+v %v, want 3 entities, %d from memory", tt.held, st, err, tt.fromMemory)
+				}
+				for _, k := range keys {
+					if a, b := c.Rows[string(k)], read.Rows[string(k)]; !bytes.Equal(a, b) {
+						t.Errorf("held %v, entity %d: RebuildKept's vector\n%x\nwant (read back)\n%x", tt.held, ids[string(k)], a, b)
 					}
 				}
 			})

@@ -38,7 +38,7 @@ func (t *Tracker) Claim(ctx context.Context, views []string) error {
 func (t *Tracker) settleUntouched(ctx context.Context) {
 	for _, svc := range t.claim.Names() {
 		t.mu.Lock()
-		pending := len(t.keys[svc]) > 0
+		pending := t.owed[svc]
 		t.mu.Unlock()
 		if !pending {
 			t.claim.Settle(ctx, svc)

@@ -11,20 +11,20 @@ import (
 	"github.com/feast-go/feast-go/registry"
 )
 
-// Tracker does a flow's vector work. It collects, per precomputed service,
-// the entity keys the flow wrote to any of the service's views, so that
-// only their vectors are rebuilt, and keeps the store's ledger of owed
-// vectors: Claim before the first row lands, Finish once the rows have
-// landed, Release when the flow ends (in every case). Add is safe for
-// concurrent use.
+// Tracker does a flow's vector work. It holds, per view that a precomputed
+// service reads, the rows the flow wrote (Keep), so that the vectors of
+// exactly the entities written are built, from those rows; and it keeps the
+// store's ledger of owed vectors: Claim before the first row lands, Finish
+// once the rows have landed, Release when the flow ends (in every case).
+// Keep is safe for concurrent use.
 type Tracker struct {
 	objs     *registry.Objects
 	store    onlinestore.Store
 	services map[string][]*registry.FeatureService // view -> precomputed services reading it
 	mu       sync.Mutex
-	keys     map[string]map[string]struct{} // service -> entity keys
-	kept     map[string]Kept                // view -> the rows written (Keep)
-	claim    *onlinestore.Holding           // the flow's notes of owed vectors
+	kept     map[string]Kept      // view -> the rows written (Keep)
+	owed     map[string]bool      // services with written entities whose vectors are not rebuilt yet
+	claim    *onlinestore.Holding // the flow's notes of owed vectors
 	// NoHeal leaves what gone writers left owed to a later Heal: a shard of
 	// a sharded run rebuilds only its own entities, and the shard that
 	// commits heals once every shard's rows have landed.
@@ -33,7 +33,7 @@ type Tracker struct {
 
 // NewTracker watches the views of objs's precomputed services written to store.
 func NewTracker(objs *registry.Objects, store onlinestore.Store) *Tracker {
-	t := &Tracker{objs: objs, store: store, services: map[string][]*registry.FeatureService{}, keys: map[string]map[string]struct{}{}}
+	t := &Tracker{objs: objs, store: store, services: map[string][]*registry.FeatureService{}, owed: map[string]bool{}}
 	for _, fs := range objs.FeatureServices {
 		if !fs.PrecomputeOnline {
 			continue
@@ -43,26 +43,6 @@ func NewTracker(objs *registry.Objects, store onlinestore.Store) *Tracker {
 		}
 	}
 	return t
-}
-
-// Add records entity keys written to view; the keys are copied.
-func (t *Tracker) Add(view string, rows []onlinestore.Row) {
-	svcs := t.services[view]
-	if len(svcs) == 0 {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, fs := range svcs {
-		set := t.keys[fs.Name]
-		if set == nil {
-			set = map[string]struct{}{}
-			t.keys[fs.Name] = set
-		}
-		for _, r := range rows {
-			set[string(r.Key)] = struct{}{}
-		}
-	}
 }
 
 // Finish completes the vector work once the flow's rows have landed: it
@@ -83,16 +63,12 @@ func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, er
 	}
 	for _, fs := range t.objs.FeatureServices {
 		t.mu.Lock()
-		set := t.keys[fs.Name]
+		owed := t.owed[fs.Name]
 		t.mu.Unlock()
-		if len(set) == 0 {
+		if !owed {
 			continue
 		}
-		keys := make([][]byte, 0, len(set))
-		for k := range set {
-			keys = append(keys, []byte(k))
-		}
-		st, err := b.Rebuild(ctx, fs, keys, time.Time{})
+		st, err := b.RebuildKept(ctx, fs)
 		out = append(out, st)
 		if err != nil {
 			return out, err
@@ -103,10 +79,10 @@ func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, er
 	return out, nil
 }
 
-// done forgets a rebuilt service's keys and settles its note.
+// done notes a service rebuilt and settles its note.
 func (t *Tracker) done(ctx context.Context, service string) {
 	t.mu.Lock()
-	delete(t.keys, service)
+	delete(t.owed, service)
 	t.mu.Unlock()
 	t.claim.Settle(ctx, service)
 }
@@ -119,7 +95,7 @@ func (t *Tracker) Pending() []string {
 	defer t.mu.Unlock()
 	var out []string
 	for _, fs := range t.objs.FeatureServices {
-		if len(t.keys[fs.Name]) > 0 {
+		if t.owed[fs.Name] {
 			out = append(out, fs.Name)
 		}
 	}

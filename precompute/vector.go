@@ -92,25 +92,30 @@ func appendBlob(dst []byte, s *Schema, values [][]byte, stamps []ViewStamp, at t
 		dst = protowire.AppendTag(dst, 2, protowire.BytesType)
 		dst = protowire.AppendBytes(dst, v)
 	}
-	var ts []byte
+	var ts [onlinestore.MaxTimestampLen]byte
 	for _, st := range stamps {
-		ts = onlinestore.AppendTimestamp(ts[:0], st.TS)
-		var msg []byte
-		msg = protowire.AppendTag(msg, 1, protowire.BytesType)
-		msg = protowire.AppendString(msg, st.Name)
-		msg = protowire.AppendTag(msg, 2, protowire.BytesType) // always set, as Feast's FeatureViewTimestamp
-		msg = protowire.AppendBytes(msg, ts)
+		t := onlinestore.AppendTimestamp(ts[:0], st.TS)
+		// A FeatureViewTimestamp: the name, and the time, always set as Feast sets it.
+		size := 1 + protowire.SizeBytes(len(st.Name)) + 1 + protowire.SizeBytes(len(t))
 		dst = protowire.AppendTag(dst, 3, protowire.BytesType)
-		dst = protowire.AppendBytes(dst, msg)
+		dst = protowire.AppendVarint(dst, uint64(size))
+		dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+		dst = protowire.AppendString(dst, st.Name)
+		dst = protowire.AppendTag(dst, 2, protowire.BytesType)
+		dst = protowire.AppendBytes(dst, t)
 	}
 	dst = protowire.AppendTag(dst, 4, protowire.BytesType)
-	dst = protowire.AppendBytes(dst, onlinestore.AppendTimestamp(nil, at))
+	dst = protowire.AppendBytes(dst, onlinestore.AppendTimestamp(ts[:0], at))
 	dst = protowire.AppendTag(dst, FingerprintField, protowire.Fixed64Type)
 	return protowire.AppendFixed64(dst, s.Fingerprint)
 }
 
-// vectorValue wraps a blob as the Value Feast stores: bytes_val, field 1.
-func vectorValue(blob []byte) []byte {
-	v := protowire.AppendTag(nil, 1, protowire.BytesType)
-	return protowire.AppendBytes(v, blob)
+// appendVectorValue appends blob wrapped as the Value Feast stores:
+// bytes_val, field 1.
+func appendVectorValue(dst, blob []byte) []byte {
+	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
+	return protowire.AppendBytes(dst, blob)
 }
+
+// vectorValue wraps a blob as the Value Feast stores.
+func vectorValue(blob []byte) []byte { return appendVectorValue(nil, blob) }
