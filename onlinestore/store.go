@@ -12,6 +12,9 @@ type View struct {
 	Name     string
 	JoinKeys []string
 	Features []string
+	// Rider, when set, is another view every row of a write carries a row
+	// of (Row.Rider): a precomputed vector built from the row.
+	Rider *View
 }
 
 // Row is one entity's latest values of one view: the serialized entity key
@@ -22,6 +25,12 @@ type Row struct {
 	EventTS   time.Time
 	CreatedTS time.Time // zero when the source has no created column (SQLite keeps it)
 	Values    [][]byte
+	// Rider is the entity's row of View.Rider (its Key is the row's, whatever
+	// it holds). It lands with the row, in
+	// the same command where the store can, and only when the row lands;
+	// unless the store writes blindly, only when it is newer than the
+	// stored rider too (a newer one may be there: it is kept, not counted).
+	Rider *Row
 }
 
 // WriteStats counts what a write did.

@@ -35,29 +35,41 @@ func TestLeanMatchesGoRedis(t *testing.T) {
 	p := testenv.NewRedisProc(t, false, "--requirepass", "s3cret")
 	view := onlinestore.View{Name: "v", Features: []string{"a", "b", "c"}}
 	base := time.Date(2026, 11, 30, 12, 0, 0, 123456789, time.UTC)
-	rows := func(shift time.Duration) []onlinestore.Row {
+	rows := func(shift time.Duration, riders bool) []onlinestore.Row {
 		var out []onlinestore.Row
 		for i := range 257 { // several pipelines and script calls, the last ones partial
-			out = append(out, onlinestore.Row{
+			r := onlinestore.Row{
 				Key:     []byte{2, 0, 0, 0, byte(i), byte(i >> 8)},
 				EventTS: base.Add(time.Duration(i%5)*time.Second + shift),
 				Values:  [][]byte{[]byte(fmt.Sprint(i)), nil, []byte("x\r\ny")},
-			})
+			}
+			if riders { // their times vary apart from the rows', so some riders are older than the stored ones
+				r.Rider = &onlinestore.Row{EventTS: base.Add(time.Duration(i%3)*time.Second - shift), Values: [][]byte{[]byte(fmt.Sprint("vector ", i, shift))}}
+			}
+			out = append(out, r)
 		}
 		return out
 	}
 	for _, tt := range []struct {
-		name  string
-		blind bool
-		ttl   time.Duration
+		name   string
+		blind  bool
+		ttl    time.Duration
+		riders bool
 	}{
-		{"compare-and-set", false, 0},
-		{"compare-and-set with TTL", false, 2 * time.Hour},
-		{"skip_dedup", true, 0},
-		{"skip_dedup with TTL in seconds", true, time.Hour},
-		{"skip_dedup with TTL in milliseconds", true, 90*time.Minute + 500*time.Millisecond},
+		{"compare-and-set", false, 0, false},
+		{"compare-and-set with TTL", false, 2 * time.Hour, false},
+		{"compare-and-set with riders", false, 0, true},
+		{"skip_dedup", true, 0, false},
+		{"skip_dedup with TTL in seconds", true, time.Hour, false},
+		{"skip_dedup with TTL in milliseconds", true, 90*time.Minute + 500*time.Millisecond, false},
+		{"skip_dedup with riders and TTL", true, time.Hour, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			view := view
+			if tt.riders {
+				view.Rider = &onlinestore.View{Name: "__precomputed__svc", Features: []string{"vector"}}
+			}
+			rows := func(shift time.Duration) []onlinestore.Row { return rows(shift, tt.riders) }
 			open := func(db int, lean bool) *Store {
 				s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis",
 					ConnectionString: fmt.Sprintf("%s,password=s3cret,db=%d", p.Addr, db)},

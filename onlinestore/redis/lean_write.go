@@ -11,14 +11,15 @@ import (
 
 // writeChunkLean writes one pipeline of rows over the lean path: the same
 // commands, arguments and bytes as the go-redis path (HSET and EXPIRE, or
-// the compare-and-set script by EVALSHA), appended to one buffer.
-func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []string, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+// the compare-and-set script by EVALSHA), appended to one buffer. Each row's
+// rider, when the view has one, goes in the row's HSET or script call.
+func (s *Store) writeChunkLean(ctx context.Context, f viewFields, rider *viewFields, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
 	if s.opts.SkipDedup {
 		n := len(rows)
 		if s.opts.KeyTTL > 0 {
 			n *= 2
 		}
-		err := s.lean.do(ctx, n, ints, func(b []byte) []byte { return s.appendBlind(b, tsField, fields, rows) })
+		err := s.lean.do(ctx, n, ints, func(b []byte) []byte { return s.appendBlind(b, f, rider, rows) })
 		if err != nil {
 			return onlinestore.WriteStats{}, s.writeFailed(ctx, err)
 		}
@@ -36,7 +37,7 @@ func (s *Store) writeChunkLean(ctx context.Context, tsField string, fields []str
 	}
 	err := s.lean.do(ctx, calls, read, func(b []byte) []byte {
 		for from := 0; from < len(rows); from += casBatchRows {
-			b = s.appendCASBatch(b, tsField, fields, rows[from:min(from+casBatchRows, len(rows))])
+			b = s.appendCASBatch(b, f, rider, rows[from:min(from+casBatchRows, len(rows))])
 		}
 		return b
 	})
@@ -62,17 +63,17 @@ func skippedStats(n int, skipped []int64) (onlinestore.WriteStats, error) {
 	return st, nil
 }
 
-// appendBlind appends HSET key _ts:<view> <ts> <field> <value>... per row,
-// each followed by the key's expiry when the store has a key TTL (EXPIRE in
-// whole seconds, PEXPIRE otherwise, as go-redis's Expire chooses). What is
-// the same in every row is encoded once.
-func (s *Store) appendBlind(b []byte, tsField string, fields []string, rows []onlinestore.Row) []byte {
-	head := appendBulkString(appendArray(nil, 4+2*len(fields)), "hset")
-	tsBulk := appendBulkString(nil, tsField)
-	fieldBulks := make([][]byte, len(fields))
-	for i, f := range fields {
-		fieldBulks[i] = appendBulkString(nil, f)
+// appendBlind appends HSET key _ts:<view> <ts> <field> <value>... per row
+// (then the rider's _ts and fields), each followed by the key's expiry when
+// the store has a key TTL (EXPIRE in whole seconds, PEXPIRE otherwise, as
+// go-redis's Expire chooses). What is the same in every row is encoded once.
+func (s *Store) appendBlind(b []byte, f viewFields, rider *viewFields, rows []onlinestore.Row) []byte {
+	args := 4 + 2*len(f.fields)
+	if rider != nil {
+		args += 2 + 2*len(rider.fields)
 	}
+	head := appendBulkString(appendArray(nil, args), "hset")
+	names, riderNames := f.bulks(), rider.bulks()
 	var expire, expireArg []byte
 	if ttl := s.opts.KeyTTL; ttl > 0 {
 		if ttl%time.Second == 0 {
@@ -83,15 +84,12 @@ func (s *Store) appendBlind(b []byte, tsField string, fields []string, rows []on
 			expireArg = appendBulkInt(nil, max(ttl.Milliseconds(), 1))
 		}
 	}
-	var ts [onlinestore.MaxTimestampLen]byte
 	for _, r := range rows {
 		b = append(b, head...)
 		b = s.appendKey(b, r.Key)
-		b = append(b, tsBulk...)
-		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
-		for i, f := range fieldBulks {
-			b = append(b, f...)
-			b = appendBulk(b, r.Values[i])
+		b = appendPairs(b, names, r)
+		if rider != nil {
+			b = appendPairs(b, riderNames, *r.Rider)
 		}
 		if expire != nil {
 			b = append(b, expire...)
@@ -102,34 +100,89 @@ func (s *Store) appendBlind(b []byte, tsField string, fields []string, rows []on
 	return b
 }
 
-// appendCASBatch appends one call of the compare-and-set script over rows:
-// the same keys and arguments as queueBatches passes.
-func (s *Store) appendCASBatch(b []byte, tsField string, fields []string, rows []onlinestore.Row) []byte {
+// bulks encodes the field names as arguments: the _ts field first.
+func (f *viewFields) bulks() [][]byte {
+	if f == nil {
+		return nil
+	}
+	out := [][]byte{appendBulkString(nil, f.ts)}
+	for _, name := range f.fields {
+		out = append(out, appendBulkString(nil, name))
+	}
+	return out
+}
+
+// appendPairs appends a row's field-value pairs: _ts and its event time,
+// then each feature and its value (names as bulks encodes them).
+func appendPairs(b []byte, names [][]byte, r onlinestore.Row) []byte {
 	var ts [onlinestore.MaxTimestampLen]byte
-	n := len(fields) + 1
-	b = appendArray(b, 3+len(rows)+3+n+len(rows)*(n+2))
+	b = append(b, names[0]...)
+	b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
+	for i, name := range names[1:] {
+		b = append(b, name...)
+		b = appendBulk(b, r.Values[i])
+	}
+	return b
+}
+
+// appendCASBatch appends one call of the compare-and-set script over rows:
+// the same keys and arguments as queueBatches passes, and the riders.
+func (s *Store) appendCASBatch(b []byte, f viewFields, rider *viewFields, rows []onlinestore.Row) []byte {
+	n, m := len(f.fields)+1, 0
+	if rider != nil {
+		m = len(rider.fields) + 1
+	}
+	stride := n + 2
+	if m > 0 {
+		stride += m + 2
+	}
+	b = appendArray(b, 3+len(rows)+5+n+m+len(rows)*stride)
 	b = appendBulkString(b, "evalsha")
 	b = appendBulkString(b, casBatchScript.Hash())
 	b = appendBulkInt(b, int64(len(rows)))
 	for _, r := range rows {
 		b = s.appendKey(b, r.Key)
 	}
-	b = appendBulkString(b, tsField)
+	b = appendBulkString(b, f.ts)
 	b = appendBulkInt(b, int64(s.opts.KeyTTL/time.Second))
 	b = appendBulkInt(b, int64(n))
-	for _, f := range fields {
-		b = appendBulkString(b, f)
+	b = appendNames(b, f)
+	if rider == nil {
+		b = appendBulkInt(b, 0)
+		b = appendBulkString(b, "")
+	} else {
+		b = appendBulkInt(b, int64(m))
+		b = appendBulkString(b, rider.ts)
+		b = appendNames(b, *rider)
 	}
-	b = appendBulkString(b, tsField)
 	for _, r := range rows {
-		b = appendBulkInt(b, r.EventTS.Unix())
-		b = appendBulkInt(b, int64(r.EventTS.Nanosecond()/1000*1000))
-		for _, v := range r.Values {
-			b = appendBulk(b, v)
+		b = appendCASRow(b, r)
+		if rider != nil {
+			b = appendCASRow(b, *r.Rider)
 		}
-		b = appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
 	}
 	return b
+}
+
+// appendNames appends a view's field names as the script takes them: the
+// features, then the _ts field.
+func appendNames(b []byte, f viewFields) []byte {
+	for _, name := range f.fields {
+		b = appendBulkString(b, name)
+	}
+	return appendBulkString(b, f.ts)
+}
+
+// appendCASRow appends a row as the script takes it: its event time's
+// seconds and nanoseconds, its values, then its serialized event time.
+func appendCASRow(b []byte, r onlinestore.Row) []byte {
+	var ts [onlinestore.MaxTimestampLen]byte
+	b = appendBulkInt(b, r.EventTS.Unix())
+	b = appendBulkInt(b, int64(r.EventTS.Nanosecond()/1000*1000))
+	for _, v := range r.Values {
+		b = appendBulk(b, v)
+	}
+	return appendBulk(b, onlinestore.AppendTimestamp(ts[:0], r.EventTS))
 }
 
 // readLean reads fields of every key (HMGET, in one pipeline) over the lean

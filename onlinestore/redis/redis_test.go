@@ -20,9 +20,9 @@ func TestConformanceStandalone(t *testing.T) {
 	addr := testenv.Redis(t)
 	db := 0
 	storetest.Run(t, func(t *testing.T, blind bool) onlinestore.Store {
-		db++ // a fresh database per case
-		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: addr + ",db=" + itoa(db)},
-			Options{Project: "proj", SkipDedup: blind})
+		db++ // a fresh database and project per case (a server has 16 databases)
+		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: addr + ",db=" + itoa(db%16)},
+			Options{Project: "proj" + itoa(db), SkipDedup: blind})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,9 +81,9 @@ func TestConformanceSentinel(t *testing.T) {
 	sentinel := testenv.RedisSentinel(t)
 	db := 0
 	storetest.Run(t, func(t *testing.T, blind bool) onlinestore.Store {
-		db++
+		db++ // as in TestConformanceStandalone
 		s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis_sentinel", SentinelMaster: "mymaster",
-			ConnectionString: sentinel + ",db=" + itoa(db)}, Options{Project: "proj", SkipDedup: blind})
+			ConnectionString: sentinel + ",db=" + itoa(db%16)}, Options{Project: "proj" + itoa(db), SkipDedup: blind})
 		if err != nil {
 			t.Fatal(err)
 		}

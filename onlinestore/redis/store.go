@@ -152,16 +152,19 @@ func Key(serializedKey []byte, project string) string { return string(serialized
 // WriteView writes rows in pipelines of PipelineSize; call it from several
 // goroutines to use several connections.
 func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
-	fields := make([]string, len(v.Features))
-	for i, f := range v.Features {
-		fn := onlinestore.FieldName(v.Name, f)
-		fields[i] = string(fn[:])
+	if v.Rider != nil && s.lean == nil { // go-redis: the riders in a second write
+		return onlinestore.WriteWithRiders(ctx, s.WriteView, v, rows)
 	}
-	tsField := onlinestore.TimestampField(v.Name)
+	f := fieldsOf(v)
+	var rider *viewFields
+	if v.Rider != nil {
+		rf := fieldsOf(*v.Rider)
+		rider = &rf
+	}
 	var total onlinestore.WriteStats
 	for from := 0; from < len(rows); from += s.opts.PipelineSize {
 		chunk := rows[from:min(from+s.opts.PipelineSize, len(rows))]
-		st, err := s.writeChunk(ctx, tsField, fields, chunk)
+		st, err := s.writeChunk(ctx, f, rider, chunk)
 		total.Append(st, from)
 		if err != nil {
 			return total, fmt.Errorf("feature view %q: %w", v.Name, err)
@@ -170,10 +173,26 @@ func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []online
 	return total, nil
 }
 
-func (s *Store) writeChunk(ctx context.Context, tsField string, fields []string, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
-	if s.lean != nil {
-		return s.writeChunkLean(ctx, tsField, fields, rows)
+// viewFields are a view's hash fields: its _ts field and one per feature.
+type viewFields struct {
+	ts     string
+	fields []string
+}
+
+func fieldsOf(v onlinestore.View) viewFields {
+	f := viewFields{ts: onlinestore.TimestampField(v.Name), fields: make([]string, len(v.Features))}
+	for i, name := range v.Features {
+		fn := onlinestore.FieldName(v.Name, name)
+		f.fields[i] = string(fn[:])
 	}
+	return f
+}
+
+func (s *Store) writeChunk(ctx context.Context, f viewFields, rider *viewFields, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	if s.lean != nil {
+		return s.writeChunkLean(ctx, f, rider, rows)
+	}
+	tsField, fields := f.ts, f.fields
 	ttl := int64(s.opts.KeyTTL / time.Second)
 	pipe := s.c.Pipeline()
 	var calls []casCall
@@ -300,12 +319,12 @@ func (s *Store) queueBatches(ctx context.Context, pipe goredis.Pipeliner, tsFiel
 		batch := rows[from:to]
 		from = to
 		keys, stamps := s.keysOf(batch), stampsOf(batch)
-		args := make([]any, 0, 3+n+len(batch)*(n+2))
+		args := make([]any, 0, 5+n+len(batch)*(n+2))
 		args = append(args, tsField, ttl, n)
 		for _, f := range fields {
 			args = append(args, f)
 		}
-		args = append(args, tsField)
+		args = append(args, tsField, 0, "") // no rider
 		for i, r := range batch {
 			args = append(args, r.EventTS.Unix(), r.EventTS.Nanosecond()/1000*1000)
 			for _, v := range r.Values {

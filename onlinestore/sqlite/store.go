@@ -107,6 +107,9 @@ func parseTime(v any) (time.Time, error) {
 // WriteView upserts the rows in one transaction. Unless opened blind, a row
 // whose event time is not newer than the stored one is left alone.
 func (s *Store) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	if v.Rider != nil {
+		return onlinestore.WriteWithRiders(ctx, s.WriteView, v, rows)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var st onlinestore.WriteStats

@@ -59,6 +59,9 @@ func (m *Memory) Keys() int {
 
 // WriteView implements onlinestore.Store.
 func (m *Memory) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	if v.Rider != nil {
+		return onlinestore.WriteWithRiders(ctx, m.WriteView, v, rows)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := ctx.Err(); err != nil {

@@ -204,6 +204,7 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 			t.Error("entity 2 still has the deleted view")
 		}
 	})
+	t.Run("riders land with their rows", func(t *testing.T) { riders(t, newStore, res) })
 	t.Run("deleting a view loses no concurrent write to another", func(t *testing.T) { deleteRace(t, newStore(t, false), t0) })
 	t.Run("ledger of owed vectors", func(t *testing.T) { Ledger(t, newStore(t, false), onlinestore.VectorDebts) })
 	t.Run("ledger of view claims", func(t *testing.T) { Ledger(t, newStore(t, false), onlinestore.ViewClaims) })
@@ -214,6 +215,68 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		s := newStore(t, false)
 		grouped(t, s, t0, func(rows []onlinestore.Row) onlinestore.WriteStats { return write(t, s, stats, rows...) },
 			func(id int64) string { return string(read(t, s, id, stats)[0].Values[0]) })
+	})
+}
+
+// riders checks rows that carry a row of another view: the rider lands with
+// its row and only then, and (newer-wins) only over an older rider; a blind
+// store writes both always. One write spans several script calls.
+func riders(t *testing.T, newStore Factory, res time.Duration) {
+	ctx := context.Background()
+	vec := onlinestore.View{Name: "__precomputed__svc", JoinKeys: []string{"driver_id"}, Features: []string{"vector"}}
+	carrying := stats
+	carrying.Rider = &vec
+	rows := func(n int, ts, vts time.Time, val string) []onlinestore.Row {
+		var out []onlinestore.Row
+		for id := range int64(n) {
+			r := row(t, id, ts, val, val)
+			r.Rider = &onlinestore.Row{EventTS: vts, Values: [][]byte{[]byte("v-" + val)}}
+			out = append(out, r)
+		}
+		return out
+	}
+	check := func(t *testing.T, s onlinestore.Store, id int64, wantRow, wantVec string) {
+		t.Helper()
+		out, err := s.ReadViews(ctx, [][]byte{key(t, id)}, []onlinestore.View{stats, vec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out[0]
+		if string(got[0].Values[0]) != wantRow || !got[1].Found || string(got[1].Values[0]) != wantVec {
+			t.Errorf("entity %d: row %q, rider %q (found %v); want %q and %q", id, got[0].Values[0], got[1].Values[0], got[1].Found, wantRow, wantVec)
+		}
+	}
+	write := func(t *testing.T, s onlinestore.Store, rows []onlinestore.Row) onlinestore.WriteStats {
+		t.Helper()
+		st, err := s.WriteView(ctx, carrying, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	t.Run("newer-wins", func(t *testing.T) {
+		s := newStore(t, false)
+		write(t, s, rows(150, t0, t0, "a"))
+		// Older rows: skipped, so their riders, though newer, are not written.
+		if st := write(t, s, rows(150, t0.Add(-time.Second), t0.Add(time.Hour), "b")); st.Written != 0 || len(st.Older) != 150 {
+			t.Errorf("older rows: %+v", st)
+		}
+		check(t, s, 0, "a", "v-a")
+		check(t, s, 149, "a", "v-a")
+		// Newer rows with older riders: the rows land, the stored riders stay.
+		if st := write(t, s, rows(150, t0.Add(res), t0.Add(-time.Hour), "c")); st.Written != 150 {
+			t.Errorf("newer rows: %+v", st)
+		}
+		check(t, s, 0, "c", "v-a")
+		check(t, s, 149, "c", "v-a")
+		write(t, s, rows(150, t0.Add(2*res), t0.Add(time.Hour), "d"))
+		check(t, s, 77, "d", "v-d")
+	})
+	t.Run("blind", func(t *testing.T) {
+		s := newStore(t, true)
+		write(t, s, rows(3, t0, t0, "a"))
+		write(t, s, rows(3, t0.Add(-time.Hour), t0.Add(-time.Hour), "b"))
+		check(t, s, 2, "b", "v-b")
 	})
 }
 
