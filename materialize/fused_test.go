@@ -3,6 +3,7 @@ package materialize
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,46 +71,49 @@ func TestFusedVectorsMatchReadBack(t *testing.T) {
 			{nil, map[string]int64{"both": 8, "stats_only": 8}},
 		}},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixtureDefs(t, rows, fusedDefs)
-			for _, id := range tt.newer {
-				st, err := f.store.WriteView(context.Background(), onlinestore.View{Name: "stats", Features: []string{"conv_rate", "trips"}},
-					[]onlinestore.Row{{Key: f.key(id), EventTS: h(50), Values: [][]byte{nil, {0x20, 0x2a}}}})
-				if err != nil || st.Written != 1 {
-					t.Fatal(st, err)
-				}
-			}
-			for n, r := range tt.runs {
-				now := h(100 + n) // each run's vectors newer than the last's
-				views, _, err := SelectViews(f.objs, r.views)
-				if err != nil {
-					t.Fatal(err)
-				}
-				plan, _ := PlanWindow(views, h(0), h(10))
-				runner := f.runner()
-				runner.Now = func() time.Time { return now }
-				sum, err := runner.Run(context.Background(), plan)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := map[string]int64{}
-				for _, p := range sum.Precompute {
-					if p.Written != 10 {
-						t.Errorf("run %d: service %s wrote %d vectors, want 10", n, p.Service, p.Written)
+		for _, inline := range []bool{false, true} { // a store that writes riders gets stats_only's vectors with the rows
+			t.Run(fmt.Sprintf("%s, riders %v", tt.name, inline), func(t *testing.T) {
+				f := newFixtureDefs(t, rows, fusedDefs)
+				f.store.InlineRiders = inline
+				for _, id := range tt.newer {
+					st, err := f.store.WriteView(context.Background(), onlinestore.View{Name: "stats", Features: []string{"conv_rate", "trips"}},
+						[]onlinestore.Row{{Key: f.key(id), EventTS: h(50), Values: [][]byte{nil, {0x20, 0x2a}}}})
+					if err != nil || st.Written != 1 {
+						t.Fatal(st, err)
 					}
-					got[p.Service] = p.FromMemory
 				}
-				if len(got) != len(r.fromMemory) {
-					t.Errorf("run %d: services rebuilt %v, want %v", n, got, r.fromMemory)
-				}
-				for svc, want := range r.fromMemory {
-					if got[svc] != want {
-						t.Errorf("run %d: service %s built %d vectors from memory, want %d", n, svc, got[svc], want)
+				for n, r := range tt.runs {
+					now := h(100 + n) // each run's vectors newer than the last's
+					views, _, err := SelectViews(f.objs, r.views)
+					if err != nil {
+						t.Fatal(err)
 					}
-					compareWithReadBack(t, f, svc, now)
+					plan, _ := PlanWindow(views, h(0), h(10))
+					runner := f.runner()
+					runner.Now = func() time.Time { return now }
+					sum, err := runner.Run(context.Background(), plan)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := map[string]int64{}
+					for _, p := range sum.Precompute {
+						if p.Written != 10 {
+							t.Errorf("run %d: service %s wrote %d vectors, want 10", n, p.Service, p.Written)
+						}
+						got[p.Service] = p.FromMemory
+					}
+					if len(got) != len(r.fromMemory) {
+						t.Errorf("run %d: services rebuilt %v, want %v", n, got, r.fromMemory)
+					}
+					for svc, want := range r.fromMemory {
+						if got[svc] != want {
+							t.Errorf("run %d: service %s built %d vectors from memory, want %d", n, svc, got[svc], want)
+						}
+						compareWithReadBack(t, f, svc, now)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

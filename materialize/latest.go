@@ -307,10 +307,11 @@ func (l *Latest) Tried(key []byte) bool {
 // TriedCount is how many rows acknowledged writes tried.
 func (l *Latest) TriedCount() int64 { return l.tried.Load() }
 
-// EachTried hands fn the keys of the rows acknowledged writes tried, size
-// at a time, those of one key group together. The keys point into the
-// arena; each batch is fn's to keep.
-func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, fn func(keys [][]byte) error) error {
+// EachTried hands fn the keys of the rows acknowledged writes tried (with
+// untaken, only those the store did not take), size at a time, those of one
+// key group together. The keys point into the arena; each batch is fn's to
+// keep.
+func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, untaken bool, fn func(keys [][]byte) error) error {
 	order := groups.Order(l.slots.len(), func(i int) []byte {
 		s := l.slots.at(int32(i))
 		return l.keys.bytes(s.key, int(s.keyLen))
@@ -322,7 +323,7 @@ func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, fn func(keys 
 			i = order[n]
 		}
 		s := l.slots.at(i)
-		if !s.tried {
+		if !s.tried || untaken && s.written {
 			continue
 		}
 		batch = append(batch, l.keys.bytes(s.key, int(s.keyLen)))

@@ -153,7 +153,7 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	if err := tracker.Claim(ctx, views); err != nil {
 		return sum, err
 	}
-	w := &Writer{Store: r.Store, Writers: r.Options.Writers, ChunkSize: r.Options.ChunkSize, Tracker: tracker}
+	w := &Writer{Store: r.Store, Writers: r.Options.Writers, ChunkSize: r.Options.ChunkSize, Tracker: tracker, Now: r.Clock}
 	var g errgroup.Group
 	g.SetLimit(cmp.Or(max(r.Options.Parallel, 0), DefaultParallel))
 	var mu sync.Mutex

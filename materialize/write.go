@@ -3,6 +3,7 @@ package materialize
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/feast-go/feast-go/internal/pool"
 	"github.com/feast-go/feast-go/onlinestore"
@@ -24,12 +25,14 @@ type Writer struct {
 	Writers   int                 // concurrent pipelines per view; 0 = DefaultWriters
 	ChunkSize int                 // rows per hand-over; 0 = DefaultChunkSize
 	Tracker   *precompute.Tracker // nil: no vectors to refresh
+	Now       func() time.Time    // when vectors are assembled; nil: the clock
 }
 
 // Write writes every row lt kept for fv, newer-wins unless the store writes
 // blindly, and counts them in prog as they are acknowledged. When the
 // tracker builds vectors from fv, lt marks the rows the store took and is
-// handed to the tracker, which builds their vectors from memory.
+// handed to the tracker, which builds their vectors from memory; the rows
+// of a view that a service reads alone carry that service's vectors.
 func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest, prog *ViewProgress) (onlinestore.WriteStats, error) {
 	view := onlinestore.ViewOf(fv)
 	chunkSize := w.ChunkSize
@@ -41,8 +44,12 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		writers = DefaultWriters
 	}
 	keep := w.Tracker != nil && w.Tracker.Reads(fv.Name)
+	var inline *precompute.Inline
 	if keep {
 		defer w.Tracker.Keep(fv.Name, lt)
+		if inline = w.Tracker.Inline(fv.Name); inline != nil {
+			view.Rider = inline.Rider()
+		}
 	}
 	var mu sync.Mutex
 	var total onlinestore.WriteStats
@@ -51,6 +58,9 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 			return send(chunk{rows, slots})
 		})
 	}, func(ctx context.Context, c chunk) error {
+		if inline != nil {
+			w.carry(inline, c.rows)
+		}
 		st, err := w.Store.WriteView(ctx, view, c.rows)
 		mu.Lock()
 		total.Add(st)
@@ -61,6 +71,9 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		}
 		if keep && st.Written > 0 { // a chunk whose rows were all older changed no vector
 			lt.markWritten(c.slots, st)
+			if inline != nil && st.Landed() {
+				inline.Carried(st.Written)
+			}
 		}
 		return nil
 	})
@@ -68,6 +81,30 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		err = ctx.Err()
 	}
 	return total, err
+}
+
+// carry gives each row its entity's vector as its rider, all assembled now.
+func (w *Writer) carry(in *precompute.Inline, rows []onlinestore.Row) {
+	now := time.Now()
+	if w.Now != nil {
+		now = w.Now()
+	}
+	now = now.UTC()
+	riders := make([]onlinestore.Row, len(rows))
+	cells := make([][]byte, len(rows))
+	var slab, scratch []byte
+	for i := range rows {
+		start := len(slab)
+		slab, scratch = in.AppendVector(slab, scratch, rows[i].Values, rows[i].EventTS, now)
+		if i == 0 { // the rest alike: one slab for all (should it grow, the cells before stay valid)
+			s := make([]byte, len(slab), (len(slab)+32)*len(rows))
+			copy(s, slab)
+			slab = s
+		}
+		cells[i] = slab[start:len(slab):len(slab)]
+		riders[i] = onlinestore.Row{EventTS: now, Values: cells[i : i+1 : i+1]}
+		rows[i].Rider = &riders[i]
+	}
 }
 
 // chunk is one hand-over of rows to a pipeline, with their slots in the Latest.

@@ -70,6 +70,16 @@ type FeatureRow struct {
 	Values  [][]byte  // serialized Values in View.Features order; nil/empty = null
 }
 
+// Traits are what a store keeps and does well.
+type Traits struct {
+	// TimeResolution is the finest event time the store keeps: a row
+	// written at t reads back at t truncated to it.
+	TimeResolution time.Duration
+	// Riders: the store writes a row's rider in the row's own command,
+	// at little cost over the row; otherwise in a second write.
+	Riders bool
+}
+
 // Store is an online store in Feast's layout.
 type Store interface {
 	// WriteView writes rows of one view. Unless the store was opened for
@@ -96,9 +106,8 @@ type Store interface {
 	RunBoard() RunBoard
 	// KeyGroups is the order in which the store writes a view's rows best.
 	KeyGroups() KeyGroups
-	// TimeResolution is the finest event time the store keeps: a row
-	// written at t reads back at t truncated to it.
-	TimeResolution() time.Duration
+	// Traits are what the store keeps and does well.
+	Traits() Traits
 	Close() error
 }
 

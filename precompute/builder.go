@@ -34,6 +34,9 @@ type Builder struct {
 	// Kept holds, per view, the rows a flow wrote: Rebuild builds the
 	// vectors from them and reads back only what they lack.
 	Kept map[string]Kept
+	// Inline holds, per service, the vectors the flow's rows carried:
+	// RebuildKept builds only those of the rows the store did not take.
+	Inline map[string]*Inline
 }
 
 // Stats count one service's rebuild.
@@ -104,9 +107,10 @@ func (b *Builder) RebuildKept(ctx context.Context, fs *registry.FeatureService) 
 			held, seen[p.View] = append(held, k), true
 		}
 	}
-	return b.rebuild(ctx, fs, time.Time{}, attribute.Bool("feast_go.from_memory", true), func(size int, send func([][]byte) error) error {
+	in := b.Inline[fs.Name] // its one view's taken rows carried their vectors
+	st, err := b.rebuild(ctx, fs, time.Time{}, attribute.Bool("feast_go.from_memory", true), func(size int, send func([][]byte) error) error {
 		for i, k := range held {
-			err := k.EachTried(size, b.Store.KeyGroups(), func(keys [][]byte) error {
+			err := k.EachTried(size, b.Store.KeyGroups(), in != nil, func(keys [][]byte) error {
 				n := 0
 				for _, key := range keys { // an entity of several views is built once, with the first
 					if !slices.ContainsFunc(held[:i], func(e Kept) bool { return e.Tried(key) }) {
@@ -124,6 +128,11 @@ func (b *Builder) RebuildKept(ctx context.Context, fs *registry.FeatureService) 
 		}
 		return nil
 	})
+	if in != nil {
+		n := in.carried.Load()
+		st.Entities, st.Written, st.FromMemory = st.Entities+n, st.Written+n, st.FromMemory+n
+	}
+	return st, err
 }
 
 // rebuild writes the vectors of the entities that batches hands over, size

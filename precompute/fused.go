@@ -22,9 +22,10 @@ type Kept interface {
 	Tried(key []byte) bool
 	// TriedCount is how many keys Tried reports.
 	TriedCount() int64
-	// EachTried hands fn those keys, size at a time, those of one key group
-	// together; each batch is fn's to keep.
-	EachTried(size int, groups onlinestore.KeyGroups, fn func(keys [][]byte) error) error
+	// EachTried hands fn those keys (untaken: only those the store did not
+	// take), size at a time, those of one key group together; each batch is
+	// fn's to keep.
+	EachTried(size int, groups onlinestore.KeyGroups, untaken bool, fn func(keys [][]byte) error) error
 }
 
 // Reads reports whether a precomputed service reads view: whether the rows
@@ -74,17 +75,7 @@ func (b *Builder) keptViews(fs *registry.FeatureService) ([]*keptView, error) {
 		if err != nil {
 			return nil, fmt.Errorf("feature service %q: %w", fs.Name, err)
 		}
-		kv := &keptView{rows: rows, at: make([]int, len(p.Features))}
-		for k, f := range p.Features {
-			kv.at[k] = -1
-			for i, vf := range fv.Features {
-				if vf.Name == f.Name {
-					kv.at[k] = i
-					break
-				}
-			}
-		}
-		out[j], held = kv, true
+		out[j], held = &keptView{rows: rows, at: featureIndexes(fv, p)}, true
 	}
 	if !held {
 		return nil, nil
@@ -109,7 +100,7 @@ func (b *Builder) readFused(ctx context.Context, kept []*keptView, keys [][]byte
 	need := make([]bool, len(views))           // views some key lacks
 	var missing []int                          // keys that lack some view
 	var buf [][]byte
-	res := b.Store.TimeResolution() // the time the store keeps, as a read would give it
+	res := b.Store.Traits().TimeResolution // the time the store keeps, as a read would give it
 	for i, key := range keys {
 		rows[i] = cells[i*len(views) : (i+1)*len(views) : (i+1)*len(views)]
 		whole := true

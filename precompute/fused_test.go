@@ -25,7 +25,7 @@ type heldRows struct {
 func (h heldRows) Tried(key []byte) bool { _, ok := h.ids[string(key)]; return ok }
 func (h heldRows) TriedCount() int64     { return int64(len(h.ids)) }
 
-func (h heldRows) EachTried(size int, _ onlinestore.KeyGroups, fn func(keys [][]byte) error) error {
+func (h heldRows) EachTried(size int, _ onlinestore.KeyGroups, _ bool, fn func(keys [][]byte) error) error {
 	var keys [][]byte
 	for k := range h.ids {
 		keys = append(keys, []byte(k))

@@ -23,6 +23,7 @@ type Tracker struct {
 	services map[string][]*registry.FeatureService // view -> precomputed services reading it
 	mu       sync.Mutex
 	kept     map[string]Kept      // view -> the rows written (Keep)
+	inline   map[string]*Inline   // view -> the vectors its rows carry (nil: none)
 	owed     map[string]bool      // services with written entities whose vectors are not rebuilt yet
 	claim    *onlinestore.Holding // the flow's notes of owed vectors
 	// NoHeal leaves what gone writers left owed to a later Heal: a shard of
@@ -52,7 +53,12 @@ func NewTracker(objs *registry.Objects, store onlinestore.Store) *Tracker {
 // names it, and the next run that writes rebuilds it.
 func (t *Tracker) Finish(ctx context.Context, now func() time.Time) ([]Stats, error) {
 	t.mu.Lock()
-	b := &Builder{Store: t.store, Objects: t.objs, Now: now, Kept: t.kept}
+	b := &Builder{Store: t.store, Objects: t.objs, Now: now, Kept: t.kept, Inline: map[string]*Inline{}}
+	for _, in := range t.inline {
+		if in != nil {
+			b.Inline[in.service] = in
+		}
+	}
 	t.mu.Unlock()
 	var out []Stats
 	if !t.NoHeal {

@@ -298,7 +298,7 @@ func (r *Runner) pushOnline(ctx context.Context, views []*registry.FeatureView, 
 	if err := tracker.Claim(ctx, names); err != nil {
 		return err
 	}
-	w := &materialize.Writer{Store: r.Store, Writers: r.Writers, Tracker: tracker}
+	w := &materialize.Writer{Store: r.Store, Writers: r.Writers, Tracker: tracker, Now: r.Clock}
 	results := make([]ViewResult, len(views))
 	var g errgroup.Group
 	g.SetLimit(cmp.Or(max(r.Parallel, 0), materialize.DefaultParallel))

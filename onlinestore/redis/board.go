@@ -70,8 +70,11 @@ func (b board) Epoch(ctx context.Context) (string, error) {
 // in bit-reversed order: each master owns a range of slots, so groups in a
 // row fall on different masters, and writers that take consecutive chunks
 // keep every master busy instead of one after the other.
-// TimeResolution is a microsecond: Feast's Timestamps hold whole microseconds.
-func (s *Store) TimeResolution() time.Duration { return time.Microsecond }
+// Traits: Feast's Timestamps hold whole microseconds; the lean path (a
+// standalone server) writes riders in their rows' commands.
+func (s *Store) Traits() onlinestore.Traits {
+	return onlinestore.Traits{TimeResolution: time.Microsecond, Riders: s.lean != nil}
+}
 
 func (s *Store) KeyGroups() onlinestore.KeyGroups {
 	if _, ok := s.c.(*goredis.ClusterClient); !ok {

@@ -49,7 +49,9 @@ func (s *Store) RunBoard() onlinestore.RunBoard { return nil }
 
 // KeyGroups is empty: the store is read-only.
 func (s *Store) KeyGroups() onlinestore.KeyGroups { return onlinestore.KeyGroups{} }
-func (s *Store) TimeResolution() time.Duration    { return time.Microsecond }
+func (s *Store) Traits() onlinestore.Traits {
+	return onlinestore.Traits{TimeResolution: time.Microsecond}
+}
 
 // Close closes idle connections.
 func (s *Store) Close() error { s.Client.Close(); return nil }

@@ -150,7 +150,7 @@ func (w *store) RunBoard() onlinestore.RunBoard {
 }
 
 func (w *store) KeyGroups() onlinestore.KeyGroups { return w.s.KeyGroups() }
-func (w *store) TimeResolution() time.Duration    { return w.s.TimeResolution() }
+func (w *store) Traits() onlinestore.Traits       { return w.s.Traits() }
 
 type board struct {
 	b onlinestore.RunBoard

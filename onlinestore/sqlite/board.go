@@ -19,8 +19,11 @@ func (s *Store) RunBoard() onlinestore.RunBoard { return board{s} }
 // KeyGroups implements onlinestore.Store: SQLite takes rows in any order.
 func (s *Store) KeyGroups() onlinestore.KeyGroups { return onlinestore.KeyGroups{} }
 
-// TimeResolution is a second: event_ts holds epoch seconds, as Feast writes it.
-func (s *Store) TimeResolution() time.Duration { return time.Second }
+// Traits: event_ts holds epoch seconds, as Feast writes it; riders take a
+// second write.
+func (s *Store) Traits() onlinestore.Traits {
+	return onlinestore.Traits{TimeResolution: time.Second}
+}
 
 type board struct{ s *Store }
 

@@ -36,6 +36,9 @@ type Memory struct {
 	Epoch string
 	// Groups, when set, is the store's preferred row order (KeyGroups).
 	Groups onlinestore.KeyGroups
+	// InlineRiders makes the store say it writes riders with their rows,
+	// as Redis does, so that flows hand it riders.
+	InlineRiders bool
 
 	mu     sync.Mutex
 	writes int
@@ -237,8 +240,11 @@ func (m *Memory) RunBoard() onlinestore.RunBoard { return memBoard{m} }
 // KeyGroups implements onlinestore.Store.
 func (m *Memory) KeyGroups() onlinestore.KeyGroups { return m.Groups }
 
-// TimeResolution is a microsecond, as Redis's.
-func (m *Memory) TimeResolution() time.Duration { return time.Microsecond }
+// Traits: microseconds, as Redis keeps; riders as InlineRiders says (they
+// take a second write either way).
+func (m *Memory) Traits() onlinestore.Traits {
+	return onlinestore.Traits{TimeResolution: time.Microsecond, Riders: m.InlineRiders}
+}
 
 type memBoard struct{ m *Memory }
 
