@@ -279,6 +279,15 @@ func (l *Latest) markWritten(slots []int32, st onlinestore.WriteStats) {
 	l.tried.Add(int64(len(slots)))
 }
 
+// markTried notes rows whose write failed: the store may hold them or not,
+// so their vectors are rebuilt from what it holds.
+func (l *Latest) markTried(slots []int32) {
+	for _, idx := range slots {
+		l.slots.at(idx).tried = true
+	}
+	l.tried.Add(int64(len(slots)))
+}
+
 // The methods below make a Latest a precompute.Kept: the vectors of the
 // entities a run wrote are built from its rows instead of being read back.
 

@@ -67,6 +67,9 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 		mu.Unlock()
 		prog.EntitiesWritten.Add(int64(len(c.rows)))
 		if err != nil {
+			if keep { // its rows may have landed all the same: their vectors are rebuilt from the store
+				lt.markTried(c.slots)
+			}
 			return err
 		}
 		if keep && st.Written > 0 { // a chunk whose rows were all older changed no vector
