@@ -11,7 +11,9 @@
 #   - Feast 0.67 materialize of FEAST_ROWS rows of the same shape (Feast is slow:
 #     its rate is per row, stated as such);
 #   - the precomputed-vector rebuild of a service over the view: feast-go precompute
-#     on every entity, Feast's precompute_feature_service on its FEAST_ROWS entities.
+#     on every entity, Feast's precompute_feature_service on its FEAST_ROWS entities;
+#   - what the vectors cost a materialization: the same runs with the service applied,
+#     and with a service over two views (skip_dedup).
 # Wall time and peak RSS come from /usr/bin/time -v. Ratios: feast-go's rate over
 # Feast's (per row or entity), and over the Redis ceiling.
 #
@@ -93,6 +95,23 @@ for bin in feast-go ${BASELINE:+feast-go-baseline}; do
   done
 done
 
+# A service over two views (the second with five of the features): its vectors are built once
+# both views are written, from the rows in memory, in commands of their own. Only a service of
+# one view has its vectors ride with the rows. skip_dedup only; each run writes 2 rows an entity.
+two_views() { # with_service
+  bench_definitions rows
+  printf '  - name: bench_b\n    entities: [entity]\n    ttl: 0\n    source: rows\n    schema:\n'
+  for i in 0 1 2 3 4; do echo "      - {name: f$i, dtype: Float64}"; done
+  [ "$1" = no ] || printf 'feature_services:\n  - {name: svc2, features: [bench, bench_b], precompute_online: true}\n'
+}
+for svc in no yes; do
+  two_views $svc >"$work/go/features.yaml"
+  fg apply -q >/dev/null
+  redis-cli -p "$port" -n 2 flushdb >/dev/null
+  label="feast-go materialize, 2 views, skip_dedup"; [ $svc = no ] || label="feast-go materialize, 2 views + vectors, skip_dedup"
+  timed "$label" $((2 * ROWS)) rows -- "$work/feast-go" -C "$work/go" --config feature_store_blind.yaml materialize 2026-01-01 2026-01-11 -q
+done
+
 if [ -x "$PY" ] && [ "$FEAST_ROWS" -gt 0 ]; then
   echo "Feast 0.67 on $FEAST_ROWS rows" >&2
   make_repo "$work/feast" "$FEAST_ROWS" "$FEAST_ROWS" 3
@@ -131,6 +150,7 @@ awk -F'\t' -v ceiling="$ceiling" -v entities="$ENTITIES" '
     for (i = 1; i <= NR; i++) {
       x = (label[i] !~ /^Feast/ && feast[kind[i]] > 0) ? sprintf("%.1f×", rate[i] / feast[kind[i]]) : "-"
       w = (label[i] ~ /^Feast/) ? n[i] : entities  # the Feast table has one row per entity
+      if (label[i] ~ /2 views/) w = 2 * entities
       c = (kind[i] == "rows") ? sprintf("%.1f%%", 100 * w / secs[i] / ceiling) : "-"
       printf "%-48s %16s %9.2f %12s %9s %12s %10s %10s\n", label[i], n[i] " " kind[i], secs[i], rate[i], rss[i], cpu[i], x, c
     }
