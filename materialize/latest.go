@@ -23,6 +23,7 @@ type slot struct {
 	keyLen         int32
 	valLen, valCap int32
 	tried, written bool // in an acknowledged write; taken by the store (not skipped as older)
+	carried        bool // taken with its entity's vector (a rider)
 }
 
 // Latest keeps the newest row per entity key (event time, then created time).
@@ -260,12 +261,13 @@ func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
 	return dst
 }
 
-// markWritten notes that an acknowledged write tried the rows of slots, and
-// that the store took those st does not list as skipped. When the store
-// could not tell which rows it skipped, none is marked taken: their vectors
-// are then built from what the store holds. Writers mark distinct slots
-// concurrently; the marks are read once every write has returned.
-func (l *Latest) markWritten(slots []int32, st onlinestore.WriteStats) {
+// markWritten notes that an acknowledged write tried rows (of slots), and
+// that the store took those st does not list as skipped, with their riders;
+// it returns how many riders were taken. When the store could not tell which
+// rows it skipped, none is marked taken: their vectors are then built from
+// what the store holds. Writers mark distinct slots concurrently; the marks
+// are read once every write has returned.
+func (l *Latest) markWritten(slots []int32, rows []onlinestore.Row, st onlinestore.WriteStats) (carried int64) {
 	older, landed := st.Older, st.Landed()
 	for i, idx := range slots {
 		s := l.slots.at(idx)
@@ -275,8 +277,13 @@ func (l *Latest) markWritten(slots []int32, st onlinestore.WriteStats) {
 			continue
 		}
 		s.written = landed
+		s.carried = landed && rows[i].Rider != nil
+		if s.carried {
+			carried++
+		}
 	}
 	l.tried.Add(int64(len(slots)))
+	return carried
 }
 
 // markTried notes rows whose write failed: the store may hold them or not,
@@ -307,6 +314,12 @@ func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Tim
 	return l.appendValues(dst, s), time.Unix(0, s.event).UTC(), true
 }
 
+// Carried reports whether key's row was taken with its entity's vector.
+func (l *Latest) Carried(key []byte) bool {
+	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
+	return seen && l.slots.at(idx).carried
+}
+
 // Tried reports whether an acknowledged write tried key's row.
 func (l *Latest) Tried(key []byte) bool {
 	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
@@ -317,10 +330,10 @@ func (l *Latest) Tried(key []byte) bool {
 func (l *Latest) TriedCount() int64 { return l.tried.Load() }
 
 // EachTried hands fn the keys of the rows acknowledged writes tried (with
-// untaken, only those the store did not take), size at a time, those of one
-// key group together. The keys point into the arena; each batch is fn's to
-// keep.
-func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, untaken bool, fn func(keys [][]byte) error) error {
+// uncarried, only those not taken with their vectors), size at a time, those
+// of one key group together. The keys point into the arena; each batch is
+// fn's to keep.
+func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, uncarried bool, fn func(keys [][]byte) error) error {
 	order := groups.Order(l.slots.len(), func(i int) []byte {
 		s := l.slots.at(int32(i))
 		return l.keys.bytes(s.key, int(s.keyLen))
@@ -332,7 +345,7 @@ func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, untaken bool,
 			i = order[n]
 		}
 		s := l.slots.at(i)
-		if !s.tried || untaken && s.written {
+		if !s.tried || uncarried && s.carried {
 			continue
 		}
 		batch = append(batch, l.keys.bytes(s.key, int(s.keyLen)))

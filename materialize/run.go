@@ -158,8 +158,20 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 	g.SetLimit(cmp.Or(max(r.Options.Parallel, 0), DefaultParallel))
 	var mu sync.Mutex
 	var firstErr error
+	after := waitFor(plan.Tasks, tracker.Carriers(views))
+	done := make([]chan struct{}, len(plan.Tasks))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
 	for i, task := range plan.Tasks {
 		g.Go(func() error {
+			defer close(done[i])
+			for _, j := range after[i] { // started before this one, so never waiting on it
+				select {
+				case <-done[j]:
+				case <-ctx.Done():
+				}
+			}
 			res, err := ViewResult{View: task.View.Name, Start: task.Start, End: task.End}, lk.refused(task.View.Name)
 			if err == nil {
 				res, err = r.runView(ctx, task, w, log, sh == nil)
@@ -239,6 +251,30 @@ func (r *Runner) Run(ctx context.Context, plan *Plan) (*Summary, error) {
 		return sum, Partial(fmt.Errorf("feature rows landed, but rebuilding precomputed vectors failed: %w", vecErr))
 	}
 	return sum, nil
+}
+
+// waitFor turns carriers (view -> the views it waits for) into task
+// indexes: after[i] are the earlier tasks task i starts after, so that the
+// view carrying a service's vectors is written once the service's other
+// views are (the tasks start in order, so a wait is on a running or
+// finished task).
+func waitFor(tasks []Task, carriers map[string][]string) [][]int {
+	after := make([][]int, len(tasks))
+	if len(carriers) == 0 {
+		return after
+	}
+	idx := map[string]int{}
+	for i, t := range tasks {
+		idx[t.View.Name] = i
+	}
+	for i, t := range tasks {
+		for _, v := range carriers[t.View.Name] {
+			if j, ok := idx[v]; ok && j < i {
+				after[i] = append(after[i], j)
+			}
+		}
+	}
+	return after
 }
 
 // runView materializes one view; record says whether it records the

@@ -73,9 +73,8 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 			return err
 		}
 		if keep && st.Written > 0 { // a chunk whose rows were all older changed no vector
-			lt.markWritten(c.slots, st)
-			if inline != nil && st.Landed() {
-				inline.Carried(st.Written)
+			if n := lt.markWritten(c.slots, c.rows, st); n > 0 {
+				inline.Carried(n)
 			}
 		}
 		return nil
@@ -86,7 +85,8 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 	return total, err
 }
 
-// carry gives each row its entity's vector as its rider, all assembled now.
+// carry gives each row its entity's vector as its rider, all assembled now
+// (not the rows whose entity lacks a row of another view of the service).
 func (w *Writer) carry(in *precompute.Inline, rows []onlinestore.Row) {
 	now := time.Now()
 	if w.Now != nil {
@@ -98,8 +98,11 @@ func (w *Writer) carry(in *precompute.Inline, rows []onlinestore.Row) {
 	var slab, scratch []byte
 	for i := range rows {
 		start := len(slab)
-		slab, scratch = in.AppendVector(slab, scratch, rows[i].Values, rows[i].EventTS, now)
-		if i == 0 { // the rest alike: one slab for all (should it grow, the cells before stay valid)
+		var ok bool
+		if slab, scratch, ok = in.AppendVector(slab, scratch, rows[i].Key, rows[i].Values, rows[i].EventTS, now); !ok {
+			continue
+		}
+		if start == 0 { // the first: the rest alike, one slab for all (should it grow, the cells before stay valid)
 			s := make([]byte, len(slab), (len(slab)+32)*len(rows))
 			copy(s, slab)
 			slab = s

@@ -1,9 +1,6 @@
 package onlinestore
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // WriteWithRiders writes rows, then, in a second write, the riders of the
 // rows the first took: for stores with no way to write both in one command.
@@ -24,7 +21,7 @@ func WriteWithRiders(ctx context.Context, write func(context.Context, View, []Ro
 			continue
 		}
 		if rows[i].Rider == nil {
-			return st, fmt.Errorf("feature view %q: row %d has no row of %q to carry", v.Name, i, rider.Name)
+			continue
 		}
 		r := *rows[i].Rider
 		r.Key = rows[i].Key

@@ -12,8 +12,8 @@ type View struct {
 	Name     string
 	JoinKeys []string
 	Features []string
-	// Rider, when set, is another view every row of a write carries a row
-	// of (Row.Rider): a precomputed vector built from the row.
+	// Rider, when set, is another view the rows of a write may carry a row
+	// of (Row.Rider): a precomputed vector built with the row.
 	Rider *View
 }
 
@@ -25,8 +25,8 @@ type Row struct {
 	EventTS   time.Time
 	CreatedTS time.Time // zero when the source has no created column (SQLite keeps it)
 	Values    [][]byte
-	// Rider is the entity's row of View.Rider (its Key is the row's, whatever
-	// it holds). It lands with the row, in
+	// Rider, when set, is the entity's row of View.Rider (its Key is the
+	// row's, whatever it holds). It lands with the row, in
 	// the same command where the store can, and only when the row lands;
 	// unless the store writes blindly, only when it is newer than the
 	// stored rider too (a newer one may be there: it is kept, not counted).

@@ -101,21 +101,27 @@ func (b *Builder) Rebuild(ctx context.Context, fs *registry.FeatureService, keys
 // any of fs's views, built from those rows.
 func (b *Builder) RebuildKept(ctx context.Context, fs *registry.FeatureService) (Stats, error) {
 	var held []Kept
+	carrier := -1 // held[carrier]'s rows carried vectors: those entities are done
+	in := b.Inline[fs.Name]
 	seen := map[string]bool{} // a view of two projections once
 	for _, p := range fs.Projections {
 		if k := b.Kept[p.View]; k != nil && !seen[p.View] {
+			if in != nil && p.View == in.view {
+				carrier = len(held)
+			}
 			held, seen[p.View] = append(held, k), true
 		}
 	}
-	in := b.Inline[fs.Name] // its one view's taken rows carried their vectors
 	st, err := b.rebuild(ctx, fs, time.Time{}, attribute.Bool("feast_go.from_memory", true), func(size int, send func([][]byte) error) error {
 		for i, k := range held {
-			err := k.EachTried(size, b.Store.KeyGroups(), in != nil, func(keys [][]byte) error {
+			err := k.EachTried(size, b.Store.KeyGroups(), i == carrier, func(keys [][]byte) error {
 				n := 0
 				for _, key := range keys { // an entity of several views is built once, with the first
-					if !slices.ContainsFunc(held[:i], func(e Kept) bool { return e.Tried(key) }) {
-						keys[n], n = key, n+1
+					if slices.ContainsFunc(held[:i], func(e Kept) bool { return e.Tried(key) }) ||
+						carrier >= 0 && i != carrier && held[carrier].Carried(key) {
+						continue
 					}
+					keys[n], n = key, n+1
 				}
 				if n == 0 {
 					return nil

@@ -22,10 +22,13 @@ type Kept interface {
 	Tried(key []byte) bool
 	// TriedCount is how many keys Tried reports.
 	TriedCount() int64
-	// EachTried hands fn those keys (untaken: only those the store did not
-	// take), size at a time, those of one key group together; each batch is
-	// fn's to keep.
-	EachTried(size int, groups onlinestore.KeyGroups, untaken bool, fn func(keys [][]byte) error) error
+	// Carried reports whether key's row was taken with its entity's vector
+	// (Inline).
+	Carried(key []byte) bool
+	// EachTried hands fn those keys (uncarried: only those not taken with
+	// their vectors), size at a time, those of one key group together; each
+	// batch is fn's to keep.
+	EachTried(size int, groups onlinestore.KeyGroups, uncarried bool, fn func(keys [][]byte) error) error
 }
 
 // Reads reports whether a precomputed service reads view: whether the rows

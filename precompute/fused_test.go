@@ -23,6 +23,7 @@ type heldRows struct {
 }
 
 func (h heldRows) Tried(key []byte) bool { _, ok := h.ids[string(key)]; return ok }
+func (h heldRows) Carried([]byte) bool   { return false }
 func (h heldRows) TriedCount() int64     { return int64(len(h.ids)) }
 
 func (h heldRows) EachTried(size int, _ onlinestore.KeyGroups, _ bool, fn func(keys [][]byte) error) error {

@@ -1,6 +1,7 @@
 package precompute
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -8,24 +9,28 @@ import (
 	"github.com/feast-go/feast-go/registry"
 )
 
-// Inline builds the vectors of a service that reads one view only, as its
-// rows are written: each row carries its entity's vector (a rider, in the
-// row's own command), so those vectors cost no read and no command of their
-// own. The entities whose rows the store did not take (older than the
-// stored ones) get theirs at Finish, read back.
+// Inline builds the vectors of a service as the rows of one of its views
+// (the carrier) are written: each row carries its entity's vector (a rider,
+// in the row's own command), so those vectors cost no read and no command
+// of their own. The service's other views must have been written before, in
+// the same flow: their rows are taken from what the flow holds. An entity
+// whose row of some view the flow does not hold (or whose carrier row the
+// store did not take) gets its vector at Finish.
 type Inline struct {
 	service string
-	view    string
+	view    string // the carrier
 	rider   onlinestore.View
 	schema  Schema
-	at      [][]int // per projection, where each of its features sits in the view's (-1: none)
+	views   []Kept  // per projection: the held rows of its view; nil for the carrier's
+	at      [][]int // per projection, where each of its features sits in its view's (-1: none)
 	res     time.Duration
 	carried atomic.Int64 // vectors carried by rows the store took
 }
 
-// Inline is the vector builder of the first precomputed service that reads
-// view and nothing else, when the store writes riders with their rows; nil
-// otherwise (the vectors are then built at Finish, from memory).
+// Inline is the vector builder of the first precomputed service that view
+// can carry, when the store writes riders with their rows: one that reads
+// view and nothing else, or whose other views the flow has written already
+// (Keep). nil when there is none: the vectors are then built at Finish.
 func (t *Tracker) Inline(view string) *Inline {
 	if t.store == nil || !t.store.Traits().Riders {
 		return nil
@@ -48,50 +53,104 @@ func (t *Tracker) Inline(view string) *Inline {
 	return in
 }
 
-// inlineFor builds fs's Inline when every projection of fs reads view.
+// inlineFor builds fs's Inline when view can carry it (t.mu held).
 func (t *Tracker) inlineFor(fs *registry.FeatureService, view string) *Inline {
-	fv, err := t.objs.FeatureView(view)
-	if err != nil || len(fs.Projections) == 0 {
+	if len(fs.Projections) == 0 {
 		return nil
 	}
 	in := &Inline{service: fs.Name, view: view, schema: SchemaOf(fs), res: t.store.Traits().TimeResolution}
 	for _, p := range fs.Projections {
-		if p.View != view {
+		fv, err := t.objs.FeatureView(p.View)
+		if err != nil {
 			return nil
 		}
+		var held Kept
+		if p.View != view {
+			if held = t.kept[p.View]; held == nil {
+				return nil // not written yet, or not in the flow
+			}
+		}
+		in.views = append(in.views, held)
 		in.at = append(in.at, featureIndexes(fv, p))
 	}
-	joinKeys := fv.JoinKeys()
-	in.rider = StoreView(fs.Name, joinKeys)
+	carrier, err := t.objs.FeatureView(view)
+	if err != nil {
+		return nil
+	}
+	in.rider = StoreView(fs.Name, carrier.JoinKeys())
 	return in
+}
+
+// Carriers says, for the views of a flow (in the order it starts them),
+// which views should wait for which before writing, so that the last
+// written view of each precomputed service of several views carries its
+// vectors: carrier -> the other views of its services. Empty when the
+// store does not write riders with rows.
+func (t *Tracker) Carriers(views []string) map[string][]string {
+	if t.store == nil || !t.store.Traits().Riders {
+		return nil
+	}
+	pos := map[string]int{}
+	for i, v := range views {
+		pos[v] = i
+	}
+	out := map[string][]string{}
+	for _, fs := range t.objs.FeatureServices {
+		if !fs.PrecomputeOnline {
+			continue
+		}
+		carrier, all := "", true
+		for _, p := range fs.Projections {
+			i, ok := pos[p.View]
+			all = all && ok
+			if ok && (carrier == "" || i > pos[carrier]) {
+				carrier = p.View
+			}
+		}
+		if !all || carrier == "" {
+			continue
+		}
+		for _, p := range fs.Projections {
+			if p.View != carrier && !slices.Contains(out[carrier], p.View) {
+				out[carrier] = append(out[carrier], p.View)
+			}
+		}
+	}
+	return out
 }
 
 // Rider is the view the vectors are written to, for View.Rider.
 func (in *Inline) Rider() *onlinestore.View { return &in.rider }
 
-// AppendVector appends the vector Value of an entity whose row of the view
+// AppendVector appends the vector Value of entity key, whose carrier row
 // holds values (the view's features, in order) at eventTS, assembled at
-// now; scratch is a buffer for the blob, returned for reuse.
-func (in *Inline) AppendVector(dst, scratch []byte, values [][]byte, eventTS, now time.Time) (_, _ []byte) {
+// now; scratch is a buffer for the blob, returned for reuse. ok is false,
+// and nothing is appended, when the flow holds no row of key taken by the
+// store in one of the other views.
+func (in *Inline) AppendVector(dst, scratch []byte, key []byte, values [][]byte, eventTS, now time.Time) (_, _ []byte, ok bool) {
 	var vals [64][]byte // most services have fewer features; more spill to the heap
-	picked := vals[:0]
-	for _, at := range in.at {
-		for _, i := range at {
+	var rowBuf [32][]byte
+	var stampsBuf [8]ViewStamp
+	picked, stamps := vals[:0], stampsBuf[:0]
+	for j, p := range in.schema.Projections {
+		row, ts := values, eventTS
+		if held := in.views[j]; held != nil {
+			if row, ts, ok = held.Written(key, rowBuf[:0]); !ok {
+				return dst, scratch, false
+			}
+		}
+		for _, i := range in.at[j] {
 			var v []byte
 			if i >= 0 {
-				v = values[i]
+				v = row[i]
 			}
 			picked = append(picked, v)
 		}
-	}
-	var stampsBuf [8]ViewStamp
-	stamps := stampsBuf[:0]
-	ts := eventTS.Truncate(in.res) // as the store keeps it, and a read-back would give it
-	for _, p := range in.schema.Projections {
-		stamps = append(stamps, ViewStamp{Name: p.NameToUse(), TS: ts})
+		// Each view's time as the store keeps it, as a read-back would give it.
+		stamps = append(stamps, ViewStamp{Name: p.NameToUse(), TS: ts.Truncate(in.res)})
 	}
 	scratch = appendBlob(scratch[:0], &in.schema, picked, stamps, now)
-	return appendVectorValue(dst, scratch), scratch
+	return appendVectorValue(dst, scratch), scratch, true
 }
 
 // Carried counts n vectors written with their rows.

@@ -9,7 +9,8 @@
 -- ARGV[4+n]  m, the rider's fields per row (0: no rider);  ARGV[5+n] the rider's _ts field
 -- ARGV[6+n … 5+n+m]  the rider's field names (its _ts field among them)
 -- then per entity i: its event time's whole seconds and nanoseconds, its n values,
--- and with a rider the rider's seconds, nanoseconds and m values
+-- and with a rider the rider's seconds, nanoseconds and m values (nanoseconds -1: this
+-- row carries none)
 local ttl, n = tonumber(ARGV[2]), tonumber(ARGV[3])
 local m = tonumber(ARGV[4 + n])
 local stride = n + 2
@@ -32,7 +33,8 @@ for i, key in ipairs(KEYS) do
     end
     local k = 2 * n
     local roff = off + 2 + n
-    if m > 0 and not older(rcur, tonumber(ARGV[roff]), tonumber(ARGV[roff + 1])) then
+    local rnanos = m > 0 and tonumber(ARGV[roff + 1]) or -1
+    if rnanos >= 0 and not older(rcur, tonumber(ARGV[roff]), rnanos) then
       for j = 1, m do
         pairs_[k + 2 * j - 1] = ARGV[5 + n + j]
         pairs_[k + 2 * j] = ARGV[roff + 1 + j]

@@ -69,10 +69,11 @@ func skippedStats(n int, skipped []int64) (onlinestore.WriteStats, error) {
 // go-redis's Expire chooses). What is the same in every row is encoded once.
 func (s *Store) appendBlind(b []byte, f viewFields, rider *viewFields, rows []onlinestore.Row) []byte {
 	args := 4 + 2*len(f.fields)
-	if rider != nil {
-		args += 2 + 2*len(rider.fields)
-	}
 	head := appendBulkString(appendArray(nil, args), "hset")
+	var riding []byte // the head of a row that carries a rider
+	if rider != nil {
+		riding = appendBulkString(appendArray(nil, args+2+2*len(rider.fields)), "hset")
+	}
 	names, riderNames := f.bulks(), rider.bulks()
 	var expire, expireArg []byte
 	if ttl := s.opts.KeyTTL; ttl > 0 {
@@ -85,10 +86,14 @@ func (s *Store) appendBlind(b []byte, f viewFields, rider *viewFields, rows []on
 		}
 	}
 	for _, r := range rows {
-		b = append(b, head...)
+		if rider != nil && r.Rider != nil {
+			b = append(b, riding...)
+		} else {
+			b = append(b, head...)
+		}
 		b = s.appendKey(b, r.Key)
 		b = appendPairs(b, names, r)
-		if rider != nil {
+		if rider != nil && r.Rider != nil {
 			b = appendPairs(b, riderNames, *r.Rider)
 		}
 		if expire != nil {
@@ -157,8 +162,15 @@ func (s *Store) appendCASBatch(b []byte, f viewFields, rider *viewFields, rows [
 	}
 	for _, r := range rows {
 		b = appendCASRow(b, r)
-		if rider != nil {
+		switch {
+		case rider != nil && r.Rider != nil:
 			b = appendCASRow(b, *r.Rider)
+		case rider != nil: // none for this row: nanoseconds -1, and empty values
+			b = appendBulkInt(b, 0)
+			b = appendBulkInt(b, -1)
+			for range m {
+				b = appendBulk(b, nil)
+			}
 		}
 	}
 	return b

@@ -271,6 +271,18 @@ func riders(t *testing.T, newStore Factory, res time.Duration) {
 		check(t, s, 149, "c", "v-a")
 		write(t, s, rows(150, t0.Add(2*res), t0.Add(time.Hour), "d"))
 		check(t, s, 77, "d", "v-d")
+		// Rows that carry no rider (the even ones here) leave the stored one alone.
+		some := rows(150, t0.Add(3*res), t0.Add(2*time.Hour), "e")
+		for i := 0; i < len(some); i += 2 {
+			some[i].Rider = nil
+		}
+		if st := write(t, s, some); st.Written != 150 {
+			t.Errorf("rows, some with riders: %+v", st)
+		}
+		check(t, s, 0, "e", "v-d")
+		check(t, s, 1, "e", "v-e")
+		check(t, s, 148, "e", "v-d")
+		check(t, s, 149, "e", "v-e")
 	})
 	t.Run("blind", func(t *testing.T) {
 		s := newStore(t, true)
