@@ -11,7 +11,9 @@
 // precomputed vectors of the entities it wrote. Latest and Writer are the
 // halves push shares. The Writer hands the Latest of a view that a
 // precomputed service reads to the service's Tracker, with the rows the
-// store took marked, so the vectors are built from memory.
+// store took marked, so the vectors are built from memory; on a store that
+// writes riders, the rows of the last view of a service carry its vectors,
+// and Run starts that view once the service's other views are written.
 //
 // A run can be one shard of many (Options.Sharding; shard.go splits the
 // entities, shardrun.go keeps one plan and one commit per run id on the

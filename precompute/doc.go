@@ -10,7 +10,10 @@
 // The Builder writes vectors; the Tracker collects the entities a flow wrote
 // so only their vectors are rebuilt, and holds the rows the flow wrote (Kept)
 // so the vectors are built from them: only the views an entity's held rows
-// lack (not in the flow, or older than the stored row) are read back.
+// lack (not in the flow, or older than the stored row) are read back. Where
+// the store writes riders with rows (a standalone Redis), the last view of a
+// service that the flow writes carries the service's vectors in its rows'
+// commands (Inline).
 // Reading the vectors is package serving's job: it compares the fingerprint
 // with the registry and refuses stale vectors instead of returning
 // misaligned values.
