@@ -21,7 +21,7 @@ func TestBlobLayoutIsFeasts(t *testing.T) {
 	vals[0] = pt.Int64(7)
 	stamps := []ViewStamp{{Name: "v0", TS: pt.Now}, {Name: "v1"}, {Name: "alias2", TS: pt.Now}, {Name: "v3", TS: pt.Now}, {Name: "v4", TS: pt.Now}}
 	blob := appendBlob(nil, &s, vals, stamps, pt.Now)
-	pv, err := testenv.DecodeVector(vectorValue(blob))
+	pv, err := testenv.DecodeVector(appendVectorValue(nil, blob))
 	if err != nil {
 		t.Fatal(err)
 	}

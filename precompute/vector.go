@@ -116,6 +116,3 @@ func appendVectorValue(dst, blob []byte) []byte {
 	dst = protowire.AppendTag(dst, 1, protowire.BytesType)
 	return protowire.AppendBytes(dst, blob)
 }
-
-// vectorValue wraps a blob as the Value Feast stores.
-func vectorValue(blob []byte) []byte { return appendVectorValue(nil, blob) }
