@@ -1,6 +1,7 @@
 package materialize
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -14,36 +15,48 @@ import (
 	"github.com/feast-go/feast-go/registry"
 )
 
-// slot is one entity's latest row: times as Unix nanoseconds, and where its
-// key and its serialized Values (each preceded by its length as a uvarint)
-// sit in the arenas.
+// slot is one entity's latest row: its event time as Unix nanoseconds, and
+// where its record sits in the arena: the key (without the prefix every key
+// of the view shares), then the serialized Values
+// (each preceded by its length as a uvarint). The created time, when the view
+// has one, is kept apart (Latest.created), so views without it do not pay for
+// it.
 type slot struct {
-	event, created int64
-	key, val       int64 // arena addresses
-	keyLen         int32
-	valLen, valCap int32
-	tried, written bool // in an acknowledged write; taken by the store (not skipped as older)
-	carried        bool // taken with its entity's vector (a rider)
+	event          int64
+	rec            int64 // arena address
+	keyLen         uint32
+	valLen, valCap uint32
+	flags          uint8
 }
+
+// Slot flags.
+const (
+	tried   uint8 = 1 << iota // in an acknowledged write
+	written                   // taken by the store (not skipped as older)
+	carried                   // taken with its entity's vector (a rider)
+)
 
 // Latest keeps the newest row per entity key (event time, then created time).
 // Its memory is proportional to the distinct entities, not the rows scanned,
 // and none of it holds pointers, so the garbage collector never scans it: a
-// hash index, slots in fixed blocks, and keys and values in fixed arena
-// blocks (nothing is copied when they grow; a newer row of the same size
-// overwrites the old one in place).
+// hash index of slot numbers, slots in fixed blocks, and records in fixed
+// arena blocks (nothing is copied when they grow; a newer row of the same
+// size overwrites the old one in place). For one INT64 join key and 10
+// Float64 features that is about 165 bytes an entity: a 116-byte record (the
+// key without its prefix, 16, and the Values, 100), a 32-byte slot, and 8 to
+// 21 bytes of index (BenchmarkLatestKeep).
 type Latest struct {
 	view    *registry.FeatureView
 	cols    catalog.Columns
 	keyEnc  *onlinestore.KeyEncoder
 	version int
 
-	seed     maphash.Seed
-	index    map[uint64]int32 // key hash -> slot
-	overflow map[string]int32 // keys whose hash another key already holds
-	slots    blocks[slot]
-	keys     arena
-	vals     arena
+	seed    maphash.Seed
+	prefix  []byte // of every key (the join keys' names), kept once
+	index   index
+	slots   blocks[slot]
+	created blocks[int64] // per slot, when the view has a created time
+	recs    arena
 
 	scanned, nullKeys int64
 	outOfRange        int64 // rows whose event or created time has no int64 nanoseconds
@@ -54,8 +67,10 @@ type Latest struct {
 }
 
 func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Latest {
-	return &Latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(), index: map[uint64]int32{},
+	l := &Latest{view: fv, cols: cols, version: version, seed: maphash.MakeSeed(),
 		keyEnc: onlinestore.NewKeyEncoder(fv.JoinKeys(), version)}
+	l.prefix = l.keyEnc.Prefix()
+	return l
 }
 
 // Only keeps the entities of shard s (call it before Add).
@@ -139,11 +154,12 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 		if cr.IsZero() {
 			created = 0
 		}
-		h := maphash.Bytes(l.seed, l.keyBuf)
-		idx, seen := l.lookup(h, l.keyBuf)
+		key := l.keyBuf[len(l.prefix):]
+		h := maphash.Bytes(l.seed, key)
+		idx, seen := l.lookup(h, key)
 		if seen {
-			cur := l.slots.at(idx)
-			if event < cur.event || (event == cur.event && created <= cur.created) {
+			cur := l.slots.at(idx).event
+			if event < cur || (event == cur && created <= l.createdOf(idx)) {
 				continue
 			}
 		}
@@ -160,49 +176,90 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 			copy(l.valBuf[start+hdr:], l.valBuf[start+binary.MaxVarintLen32:])
 			l.valBuf = l.valBuf[:start+hdr+body]
 		}
-		l.keep(h, idx, seen, event, created)
+		l.keep(h, key, idx, seen, event, created)
 	}
 	l.scanned += int64(n)
 	return nil
 }
 
-// lookup finds the slot of key (hash h).
+// lookup finds the slot of key (without the prefix; hash h).
 func (l *Latest) lookup(h uint64, key []byte) (int32, bool) {
-	if idx, ok := l.index[h]; ok {
-		s := l.slots.at(idx)
-		if string(l.keys.bytes(s.key, int(s.keyLen))) == string(key) {
+	for pos, idx := l.index.next(h, -1); idx >= 0; pos, idx = l.index.next(h, pos) {
+		if string(l.suffixOf(l.slots.at(idx))) == string(key) {
 			return idx, true
 		}
-		idx, ok := l.overflow[string(key)]
-		return idx, ok
 	}
 	return 0, false
 }
 
-// keep stores valBuf as the row of keyBuf (slot idx when seen).
-func (l *Latest) keep(h uint64, idx int32, seen bool, event, created int64) {
-	n := int32(len(l.valBuf))
+// find finds the slot of a whole serialized key.
+func (l *Latest) find(key []byte) (int32, bool) {
+	if !bytes.HasPrefix(key, l.prefix) {
+		return 0, false
+	}
+	key = key[len(l.prefix):]
+	return l.lookup(maphash.Bytes(l.seed, key), key)
+}
+
+// keep stores valBuf as the row of key (without the prefix; slot idx when seen).
+func (l *Latest) keep(h uint64, key []byte, idx int32, seen bool, event, created int64) {
+	n := uint32(len(l.valBuf))
 	if !seen {
 		idx = int32(l.slots.len())
-		l.slots.add(slot{event: event, created: created, key: l.keys.add(l.keyBuf), keyLen: int32(len(l.keyBuf)),
-			val: l.vals.add(l.valBuf), valLen: n, valCap: n})
-		if _, taken := l.index[h]; taken {
-			if l.overflow == nil {
-				l.overflow = map[string]int32{}
-			}
-			l.overflow[string(l.keyBuf)] = idx
-		} else {
-			l.index[h] = idx
+		l.slots.add(slot{event: event, rec: l.recs.add(key, l.valBuf), keyLen: uint32(len(key)), valLen: n, valCap: n})
+		if l.cols.Created != "" {
+			l.created.add(created)
 		}
+		l.index.insert(h, idx)
 		return
 	}
 	s := l.slots.at(idx)
-	s.event, s.created, s.valLen = event, created, n
+	s.event, s.valLen = event, n
+	if l.cols.Created != "" {
+		*l.created.at(idx) = created
+	}
 	if n <= s.valCap { // same-size rows (fixed-width types) overwrite in place
-		copy(l.vals.bytes(s.val, int(n)), l.valBuf)
+		copy(l.valuesOf(s), l.valBuf)
 		return
 	}
-	s.val, s.valCap = l.vals.add(l.valBuf), n
+	s.rec, s.valCap = l.recs.add(key, l.valBuf), n // the old record is left unused
+}
+
+// createdOf is slot idx's created time (0: none).
+func (l *Latest) createdOf(idx int32) int64 {
+	if l.cols.Created == "" {
+		return 0
+	}
+	return *l.created.at(idx)
+}
+
+// suffixOf and valuesOf are slot s's key (without the prefix) and serialized
+// Values in the arena; appendKey appends its whole key.
+func (l *Latest) suffixOf(s *slot) []byte { return l.recs.bytes(s.rec, int(s.keyLen)) }
+func (l *Latest) appendKey(dst []byte, s *slot) []byte {
+	return append(append(dst, l.prefix...), l.suffixOf(s)...)
+}
+func (l *Latest) valuesOf(s *slot) []byte {
+	return l.recs.bytes(s.rec+int64(s.keyLen), int(s.valLen))
+}
+
+// order is the slots in the order groups wants them (nil: any order).
+func (l *Latest) order(groups onlinestore.KeyGroups) []int32 {
+	var key []byte
+	return groups.Order(l.slots.len(), func(i int) []byte {
+		key = l.appendKey(key[:0], l.slots.at(int32(i)))
+		return key
+	})
+}
+
+// keyBlock is room for the whole keys of n slots; nextKey appends slot s's
+// key to it and returns it. A key stays valid when the block grows (it keeps
+// pointing into the old array).
+func (l *Latest) keyBlock(n int) []byte { return make([]byte, 0, n*(len(l.prefix)+16)) }
+func (l *Latest) nextKey(block []byte, s *slot) ([]byte, []byte) {
+	start := len(block)
+	block = l.appendKey(block, s)
+	return block, block[start:len(block):len(block)]
 }
 
 // entities is how many distinct entities were kept.
@@ -210,17 +267,15 @@ func (l *Latest) Entities() int { return l.slots.len() }
 
 // chunks hands the kept rows to fn as store rows, size at a time, building
 // each chunk only when it is handed over, rows of one key group together,
-// with the slot of each row (for markWritten). Keys and values point into
-// the arenas, which no longer change once the scan is done.
+// with the slot of each row (for markWritten). Values point into the arena,
+// which no longer changes once the scan is done; keys are built per chunk.
 func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]onlinestore.Row, []int32) error) error {
 	nf := len(l.cols.Features)
 	chunk := make([]onlinestore.Row, 0, size)
 	slots := make([]int32, 0, size)
 	values := make([][]byte, 0, size*nf)
-	order := groups.Order(l.slots.len(), func(i int) []byte {
-		s := l.slots.at(int32(i))
-		return l.keys.bytes(s.key, int(s.keyLen))
-	})
+	keys := l.keyBlock(size)
+	order := l.order(groups)
 	for n := range l.slots.len() {
 		i := int32(n)
 		if order != nil {
@@ -229,10 +284,12 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 		s := l.slots.at(i)
 		start := len(values)
 		values = l.appendValues(values, s)
-		row := onlinestore.Row{Key: l.keys.bytes(s.key, int(s.keyLen)), EventTS: time.Unix(0, s.event).UTC(),
+		var key []byte
+		keys, key = l.nextKey(keys, s)
+		row := onlinestore.Row{Key: key, EventTS: time.Unix(0, s.event).UTC(),
 			Values: values[start:len(values):len(values)]}
-		if l.cols.Created != "" && s.created != 0 {
-			row.CreatedTS = time.Unix(0, s.created).UTC()
+		if created := l.createdOf(i); created != 0 {
+			row.CreatedTS = time.Unix(0, created).UTC()
 		}
 		chunk, slots = append(chunk, row), append(slots, i)
 		if len(chunk) == size {
@@ -240,7 +297,7 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 				return err
 			}
 			chunk, slots = make([]onlinestore.Row, 0, size), make([]int32, 0, size)
-			values = make([][]byte, 0, size*nf)
+			values, keys = make([][]byte, 0, size*nf), l.keyBlock(size)
 		}
 	}
 	if len(chunk) > 0 {
@@ -252,7 +309,7 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 // appendValues appends the serialized Values of slot s, which point into
 // the value arena.
 func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
-	b := l.vals.bytes(s.val, int(s.valLen))
+	b := l.valuesOf(s)
 	for range len(l.cols.Features) {
 		n, m := binary.Uvarint(b)
 		dst = append(dst, b[m:m+int(n)])
@@ -267,30 +324,32 @@ func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
 // rows it skipped, none is marked taken: their vectors are then built from
 // what the store holds. Writers mark distinct slots concurrently; the marks
 // are read once every write has returned.
-func (l *Latest) markWritten(slots []int32, rows []onlinestore.Row, st onlinestore.WriteStats) (carried int64) {
+func (l *Latest) markWritten(slots []int32, rows []onlinestore.Row, st onlinestore.WriteStats) (n int64) {
 	older, landed := st.Older, st.Landed()
 	for i, idx := range slots {
 		s := l.slots.at(idx)
-		s.tried = true
+		s.flags |= tried
 		if len(older) > 0 && older[0] == i {
 			older = older[1:]
 			continue
 		}
-		s.written = landed
-		s.carried = landed && rows[i].Rider != nil
-		if s.carried {
-			carried++
+		if landed {
+			s.flags |= written
+			if rows[i].Rider != nil {
+				s.flags |= carried
+				n++
+			}
 		}
 	}
 	l.tried.Add(int64(len(slots)))
-	return carried
+	return n
 }
 
 // markTried notes rows whose write failed: the store may hold them or not,
 // so their vectors are rebuilt from what it holds.
 func (l *Latest) markTried(slots []int32) {
 	for _, idx := range slots {
-		l.slots.at(idx).tried = true
+		l.slots.at(idx).flags |= tried
 	}
 	l.tried.Add(int64(len(slots)))
 }
@@ -303,12 +362,12 @@ func (l *Latest) markTried(slots []int32) {
 // the store took none (the row was not newer than the stored one, or its
 // write failed).
 func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Time, ok bool) {
-	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
+	idx, seen := l.find(key)
 	if !seen {
 		return dst, time.Time{}, false
 	}
 	s := l.slots.at(idx)
-	if !s.written {
+	if s.flags&written == 0 {
 		return dst, time.Time{}, false
 	}
 	return l.appendValues(dst, s), time.Unix(0, s.event).UTC(), true
@@ -316,14 +375,14 @@ func (l *Latest) Written(key []byte, dst [][]byte) (_ [][]byte, eventTS time.Tim
 
 // Carried reports whether key's row was taken with its entity's vector.
 func (l *Latest) Carried(key []byte) bool {
-	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
-	return seen && l.slots.at(idx).carried
+	idx, seen := l.find(key)
+	return seen && l.slots.at(idx).flags&carried != 0
 }
 
 // Tried reports whether an acknowledged write tried key's row.
 func (l *Latest) Tried(key []byte) bool {
-	idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
-	return seen && l.slots.at(idx).tried
+	idx, seen := l.find(key)
+	return seen && l.slots.at(idx).flags&tried != 0
 }
 
 // TriedCount is how many rows acknowledged writes tried.
@@ -331,29 +390,27 @@ func (l *Latest) TriedCount() int64 { return l.tried.Load() }
 
 // EachTried hands fn the keys of the rows acknowledged writes tried (with
 // uncarried, only those not taken with their vectors), size at a time, those
-// of one key group together. The keys point into the arena; each batch is
-// fn's to keep.
+// of one key group together. Each batch and its keys are fn's to keep.
 func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, uncarried bool, fn func(keys [][]byte) error) error {
-	order := groups.Order(l.slots.len(), func(i int) []byte {
-		s := l.slots.at(int32(i))
-		return l.keys.bytes(s.key, int(s.keyLen))
-	})
-	batch := make([][]byte, 0, size)
+	order := l.order(groups)
+	batch, keys := make([][]byte, 0, size), l.keyBlock(size)
 	for n := range l.slots.len() {
 		i := int32(n)
 		if order != nil {
 			i = order[n]
 		}
 		s := l.slots.at(i)
-		if !s.tried || uncarried && s.carried {
+		if s.flags&tried == 0 || uncarried && s.flags&carried != 0 {
 			continue
 		}
-		batch = append(batch, l.keys.bytes(s.key, int(s.keyLen)))
+		var key []byte
+		keys, key = l.nextKey(keys, s)
+		batch = append(batch, key)
 		if len(batch) == size {
 			if err := fn(batch); err != nil {
 				return err
 			}
-			batch = make([][]byte, 0, size)
+			batch, keys = make([][]byte, 0, size), l.keyBlock(size)
 		}
 	}
 	if len(batch) > 0 {
@@ -361,51 +418,6 @@ func (l *Latest) EachTried(size int, groups onlinestore.KeyGroups, uncarried boo
 	}
 	return nil
 }
-
-const blockBytes = 4 << 20
-
-// arena stores byte strings in fixed 4 MiB blocks; an address is
-// block*blockBytes + offset. Blocks never move.
-type arena struct{ blocks [][]byte }
-
-func (a *arena) add(b []byte) int64 {
-	last := len(a.blocks) - 1
-	if last < 0 || cap(a.blocks[last])-len(a.blocks[last]) < len(b) {
-		if len(b) > blockBytes {
-			panic(fmt.Sprintf("materialize: a %d-byte row does not fit an arena block", len(b)))
-		}
-		a.blocks = append(a.blocks, make([]byte, 0, blockBytes))
-		last++
-	}
-	off := len(a.blocks[last])
-	a.blocks[last] = append(a.blocks[last], b...)
-	return int64(last)*blockBytes + int64(off)
-}
-
-func (a *arena) bytes(addr int64, n int) []byte {
-	blk, off := addr/blockBytes, addr%blockBytes
-	return a.blocks[blk][off : off+int64(n) : off+int64(n)]
-}
-
-// blocks is a growable slice in fixed blocks: growth never copies.
-type blocks[T any] struct {
-	list [][]T
-	n    int
-}
-
-const blockLen = 1 << 16
-
-func (b *blocks[T]) add(v T) {
-	if b.n%blockLen == 0 {
-		b.list = append(b.list, make([]T, 0, blockLen))
-	}
-	last := len(b.list) - 1
-	b.list[last] = append(b.list[last], v)
-	b.n++
-}
-
-func (b *blocks[T]) at(i int32) *T { return &b.list[int(i)/blockLen][int(i)%blockLen] }
-func (b *blocks[T]) len() int      { return b.n }
 
 // nanoTime reports whether t's nanoseconds since 1970 fit an int64 (the years
 // 1677 to 2262), which the newer-wins comparison needs.
