@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -203,5 +204,109 @@ func BenchmarkCASCall(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric((redisCPU(b, s)-redis0)/float64(b.N)*1e6, "redis-µs/row")
 		})
+	}
+}
+
+// BenchmarkCASFloor measures what compare-and-set could cost Redis at best,
+// per row, on the shape of BenchmarkWriteView's rows (100-row calls, 50 a
+// pipeline): the plain HSET; Lua scripts that do less than the
+// compare-and-set script (nothing but receive the rows; HSET them; HGET the
+// stored _ts and HSET); and optimistic locking without Lua (WATCH the keys,
+// HGET their _ts, then MULTI, HSET, EXEC):
+//
+//	go test -run '^$' -bench CASFloor -benchtime 200000x ./onlinestore/redis/
+func BenchmarkCASFloor(b *testing.B) {
+	p := testenv.NewRedisProc(b, false)
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, Options{Project: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	ctx := context.Background()
+	c := s.c.(*goredis.Client)
+	value := []byte{0x39, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f}
+	keys := make([]string, 200000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("\x02\x00\x00\x00%08dbench", i)
+	}
+	const rows, calls = 100, 50
+	pairs := func(n int) []any { // a row's field-value pairs, ready for HSET
+		args := []any{"_ts:stats", onlinestore.AppendTimestamp(nil, time.Unix(int64(1000+n), 0))}
+		for i := range 10 {
+			args = append(args, fmt.Sprintf("f%d", i), value)
+		}
+		return args
+	}
+	scripts := map[string]*goredis.Script{
+		"script-nothing":   goredis.NewScript(`return 0`),
+		"script-hset":      goredis.NewScript(`for i, k in ipairs(KEYS) do redis.call('HSET', k, unpack(ARGV, (i-1)*22+1, i*22)) end return 0`),
+		"script-hget-hset": goredis.NewScript(`for i, k in ipairs(KEYS) do redis.call('HGET', k, '_ts:stats') redis.call('HSET', k, unpack(ARGV, (i-1)*22+1, i*22)) end return 0`),
+	}
+	for _, mode := range []string{"hset", "script-nothing", "script-hset", "script-hget-hset", "watch-multi"} {
+		b.Run(mode, func(b *testing.B) {
+			_ = c.FlushDB(ctx)
+			if sc := scripts[mode]; sc != nil {
+				if err := sc.Load(ctx, c).Err(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			redis0 := redisCPU(b, s)
+			b.ResetTimer()
+			for n := 0; n < b.N; n += rows * calls {
+				if mode == "watch-multi" {
+					for call := range calls {
+						benchWatchMulti(ctx, b, c, keys[(n+call*rows)%len(keys):][:rows], pairs(n))
+					}
+					continue
+				}
+				pipe := c.Pipeline()
+				for call := range calls {
+					ks := keys[(n+call*rows)%len(keys):][:rows]
+					args := pairs(n)
+					if mode == "hset" {
+						for _, k := range ks {
+							pipe.HSet(ctx, k, args...)
+						}
+						continue
+					}
+					var all []any
+					for range ks {
+						all = append(all, args...)
+					}
+					scripts[mode].EvalSha(ctx, pipe, ks, all...)
+				}
+				if _, err := pipe.Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric((redisCPU(b, s)-redis0)/float64(b.N)*1e6, "redis-µs/row")
+		})
+	}
+}
+
+// benchWatchMulti writes rows by optimistic locking: WATCH the keys, read
+// their _ts in one pipeline, then write them in MULTI/EXEC, which fails if
+// another client wrote one of them in between.
+func benchWatchMulti(ctx context.Context, b *testing.B, c *goredis.Client, keys []string, pairs []any) {
+	err := c.Watch(ctx, func(tx *goredis.Tx) error {
+		if _, err := tx.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, k := range keys {
+				p.HGet(ctx, k, "_ts:stats")
+			}
+			return nil
+		}); err != nil && !errors.Is(err, goredis.Nil) {
+			return err
+		}
+		_, err := tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, k := range keys {
+				p.HSet(ctx, k, pairs...)
+			}
+			return nil
+		})
+		return err
+	}, keys...)
+	if err != nil {
+		b.Fatal(err)
 	}
 }
