@@ -231,7 +231,7 @@ func (e *Env) tuning(conns, pipeline int) open.Tuning {
 // materializeGCPercent is the garbage collector target during materialization
 // unless GOGC or GOMEMLIMIT say otherwise. The per-entity state is
 // pointer-free, so frequent collections are cheap, and the heap stays close to
-// the live set (1M entities × 10 features: ~400 MB peak RSS instead of ~620 MB
+// the live set (1M entities × 10 features: ~330 MB peak RSS instead of ~480 MB
 // at Go's default of 100; see BENCHMARKS.md).
 const materializeGCPercent = 15
 
