@@ -92,7 +92,7 @@ func addMaterializeFlags(c *cobra.Command) {
 	f.Int("parallel", materialize.DefaultParallel, "feature views materialized at once")
 	addWriteFlags(c)
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
-	f.Int("scan-batch-size", 0, "rows per Arrow batch (0: iceberg-go's default)")
+	f.Int("scan-batch-size", catalog.DefaultBatchSize, "rows per Arrow batch (0: iceberg-go's default, 131072: more memory, a slightly faster scan)")
 	f.Bool("force", false, "materialize views another run seems to hold (the run lock), for a run known to be gone")
 	f.String("shard", "", "run as shard `I/N` of a sharded run (/N: I from JOB_COMPLETION_INDEX)")
 	f.String("run-id", "", "the `id` every shard of one run shares (an Indexed Job's name)")
