@@ -78,9 +78,9 @@ type ScanOptions struct {
 // DefaultBatchSize is the Arrow batch size materialize asks for. A scan holds
 // a few batches at once (the one being folded, the ones read ahead), so
 // smaller batches hold less: 1M rows of 10 Float64 features in 10 files peak
-// at about 300 MB RSS with it and 330 MB with iceberg-go's 131072, 10M rows in
-// 10 files at 375 against 440–460 MB, for about 0.04 s more of scanning per
-// 1M rows (BENCHMARKS.md).
+// at about 300 MiB RSS with it and 320 MiB with iceberg-go's 131072, 10M rows
+// in 10 files at 365–370 against 430–450 MiB, for about 0.04 s more of
+// scanning per 1M rows (BENCHMARKS.md).
 const DefaultBatchSize = 32768
 
 // ViewScan is a started scan: the schema, the stream of batches, and what the
