@@ -37,6 +37,7 @@ var (
 	entities = flag.Int("entities", 1_000_000, "distinct entity ids")
 	days     = flag.Float64("days", 10, "window length in days for scan (10 = everything)")
 	conc     = flag.Int("concurrency", 1, "scan readers")
+	perApp   = flag.Int("append-rows", 1_000_000, "rows per append (a data file holds at most this many: one day's rows of one append)")
 	base     = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	span     = 10 * 24 * time.Hour
 )
@@ -88,7 +89,7 @@ func write(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	const chunk = 1_000_000
+	chunk := max(*perApp, 1)
 	for from := 0; from < *rows; from += chunk {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema())
 		for i := from; i < min(from+chunk, *rows); i++ {
