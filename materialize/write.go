@@ -95,11 +95,12 @@ func (w *Writer) carry(in *precompute.Inline, rows []onlinestore.Row) {
 	now = now.UTC()
 	riders := make([]onlinestore.Row, len(rows))
 	cells := make([][]byte, len(rows))
-	var slab, scratch []byte
+	var slab []byte
+	var scratch precompute.VectorScratch
 	for i := range rows {
 		start := len(slab)
 		var ok bool
-		if slab, scratch, ok = in.AppendVector(slab, scratch, rows[i].Key, rows[i].Values, rows[i].EventTS, now); !ok {
+		if slab, ok = in.AppendVector(slab, &scratch, rows[i].Key, rows[i].Values, rows[i].EventTS, now); !ok {
 			continue
 		}
 		if start == 0 { // the first: the rest alike, one slab for all (should it grow, the cells before stay valid)

@@ -122,22 +122,28 @@ func (t *Tracker) Carriers(views []string) map[string][]string {
 // Rider is the view the vectors are written to, for View.Rider.
 func (in *Inline) Rider() *onlinestore.View { return &in.rider }
 
+// VectorScratch holds AppendVector's buffers from one call to the next (one
+// per goroutine), so that assembling a vector allocates nothing.
+type VectorScratch struct {
+	blob []byte
+	row  [][]byte
+}
+
 // AppendVector appends the vector Value of entity key, whose carrier row
 // holds values (the view's features, in order) at eventTS, assembled at
-// now; scratch is a buffer for the blob, returned for reuse. ok is false,
-// and nothing is appended, when the flow holds no row of key taken by the
-// store in one of the other views.
-func (in *Inline) AppendVector(dst, scratch []byte, key []byte, values [][]byte, eventTS, now time.Time) (_, _ []byte, ok bool) {
+// now. ok is false, and nothing is appended, when the flow holds no row of
+// key taken by the store in one of the other views.
+func (in *Inline) AppendVector(dst []byte, sc *VectorScratch, key []byte, values [][]byte, eventTS, now time.Time) (_ []byte, ok bool) {
 	var vals [64][]byte // most services have fewer features; more spill to the heap
-	var rowBuf [32][]byte
 	var stampsBuf [8]ViewStamp
 	picked, stamps := vals[:0], stampsBuf[:0]
 	for j, p := range in.schema.Projections {
 		row, ts := values, eventTS
 		if held := in.views[j]; held != nil {
-			if row, ts, ok = held.Written(key, rowBuf[:0]); !ok {
-				return dst, scratch, false
+			if sc.row, ts, ok = held.Written(key, sc.row[:0]); !ok {
+				return dst, false
 			}
+			row = sc.row
 		}
 		for _, i := range in.at[j] {
 			var v []byte
@@ -149,8 +155,8 @@ func (in *Inline) AppendVector(dst, scratch []byte, key []byte, values [][]byte,
 		// Each view's time as the store keeps it, as a read-back would give it.
 		stamps = append(stamps, ViewStamp{Name: p.NameToUse(), TS: ts.Truncate(in.res)})
 	}
-	scratch = appendBlob(scratch[:0], &in.schema, picked, stamps, now)
-	return appendVectorValue(dst, scratch), scratch, true
+	sc.blob = appendBlob(sc.blob[:0], &in.schema, picked, stamps, now)
+	return appendVectorValue(dst, sc.blob), true
 }
 
 // Carried counts n vectors written with their rows.
