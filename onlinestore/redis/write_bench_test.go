@@ -17,8 +17,9 @@ import (
 )
 
 // BenchmarkWriteView writes the same rows (10 Float64 features, as the
-// end-to-end benchmark) through go-redis and through the lean path, into a
-// real redis-server, and reports the client's CPU and Redis's CPU per row
+// end-to-end benchmark) through go-redis and through the lean path, and over
+// the lean path with a 260-byte precomputed vector riding with each row, into
+// a real redis-server, and reports the client's CPU and Redis's CPU per row
 // beside the wall time:
 //
 //	go test -run '^$' -bench WriteView -benchtime 200000x ./onlinestore/redis/
@@ -32,15 +33,18 @@ func BenchmarkWriteView(b *testing.B) {
 	now := time.Now()
 	const batch = 10000
 	rows := make([]onlinestore.Row, batch)
+	riders := make([]onlinestore.Row, batch)
+	vector := [][]byte{make([]byte, 260)}
 	for i := range rows {
 		vals := make([][]byte, len(view.Features))
 		for j := range vals {
 			vals[j] = value
 		}
 		rows[i] = onlinestore.Row{Key: fmt.Appendf(nil, "\x02\x00\x00\x00%08d", i), EventTS: now, Values: vals}
+		riders[i] = onlinestore.Row{EventTS: now, Values: vector}
 	}
 	for _, mode := range []string{"skip_dedup", "compare-and-set"} {
-		for _, client := range []string{"go-redis", "lean"} {
+		for _, client := range []string{"go-redis", "lean", "lean+vector"} {
 			b.Run(mode+"/"+client, func(b *testing.B) {
 				s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr},
 					Options{Project: "bench", SkipDedup: mode == "skip_dedup"})
@@ -53,15 +57,22 @@ func BenchmarkWriteView(b *testing.B) {
 					s.lean = nil
 				}
 				_ = s.c.FlushAll(context.Background())
+				v := view
+				if client == "lean+vector" {
+					v.Rider = &onlinestore.View{Name: "svc", Features: []string{"vector"}}
+				}
 				b.ReportAllocs()
 				cpu0, redis0 := clientCPU(), redisCPU(b, s)
 				b.ResetTimer()
 				for i := 0; i < b.N; i += batch {
 					ts := now.Add(time.Duration(i) * time.Microsecond) // newer each time: compare-and-set writes
 					for j := range rows {
-						rows[j].EventTS = ts
+						rows[j].EventTS, riders[j].EventTS, rows[j].Rider = ts, ts, nil
+						if v.Rider != nil {
+							rows[j].Rider = &riders[j]
+						}
 					}
-					if _, err := s.WriteView(context.Background(), view, rows[:min(batch, b.N-i)]); err != nil {
+					if _, err := s.WriteView(context.Background(), v, rows[:min(batch, b.N-i)]); err != nil {
 						b.Fatal(err)
 					}
 				}
