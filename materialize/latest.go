@@ -17,10 +17,9 @@ import (
 
 // slot is one entity's latest row: its event time as Unix nanoseconds, and
 // where its record sits in the arena: the key (without the prefix every key
-// of the view shares), then the serialized Values
-// (each preceded by its length as a uvarint). The created time, when the view
-// has one, is kept apart (Latest.created), so views without it do not pay for
-// it.
+// of the view shares), then the serialized Values, each preceded by its
+// length as a uvarint. The created time, when the view has one, is kept
+// apart (Latest.created), so views without it do not pay for it.
 type slot struct {
 	event          int64
 	rec            int64 // arena address
