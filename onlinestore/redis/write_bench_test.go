@@ -90,12 +90,7 @@ func BenchmarkWriteView(b *testing.B) {
 // command is queued, so feast-go would not use it for a cancellable run; it
 // is here to measure what the client costs per row that way.
 func BenchmarkWriteAutoPipeline(b *testing.B) {
-	p := testenv.NewRedisProc(b, false)
-	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, Options{Project: "bench", SkipDedup: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = s.Close() }()
+	s := benchStore(b, Options{Project: "bench", SkipDedup: true})
 	ap, err := s.c.(*goredis.Client).AutoPipeline()
 	if err != nil {
 		b.Fatal(err)
@@ -161,12 +156,7 @@ func redisCPU(b *testing.B, s *Store) float64 {
 //
 //	go test -run '^$' -bench CASCall -benchtime 200000x ./onlinestore/redis/
 func BenchmarkCASCall(b *testing.B) {
-	p := testenv.NewRedisProc(b, false)
-	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, Options{Project: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = s.Close() }()
+	s := benchStore(b, Options{Project: "bench"})
 	ctx := context.Background()
 	lib := "#!lua name=feastgo_bench\n" + casCommon + "\nredis.register_function('cas_batch', function(KEYS, ARGV)\n" + casBatch + "\nend)\n"
 	if err := s.c.FunctionLoadReplace(ctx, lib).Err(); err != nil {
@@ -182,7 +172,7 @@ func BenchmarkCASCall(b *testing.B) {
 		for i := range 10 {
 			args = append(args, fmt.Sprintf("f%d", i))
 		}
-		args = append(args, "_ts:stats")
+		args = append(args, "_ts:stats", 0, "") // no rider
 		for range keys {
 			args = append(args, sec, 0)
 			for range 10 {
@@ -227,12 +217,7 @@ func BenchmarkCASCall(b *testing.B) {
 //
 //	go test -run '^$' -bench CASFloor -benchtime 200000x ./onlinestore/redis/
 func BenchmarkCASFloor(b *testing.B) {
-	p := testenv.NewRedisProc(b, false)
-	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, Options{Project: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = s.Close() }()
+	s := benchStore(b, Options{Project: "bench"})
 	ctx := context.Background()
 	c := s.c.(*goredis.Client)
 	value := []byte{0x39, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f}
@@ -320,4 +305,15 @@ func benchWatchMulti(ctx context.Context, b *testing.B, c *goredis.Client, keys 
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// benchStore opens a store on a private redis-server for a benchmark.
+func benchStore(b *testing.B, opts Options) *Store {
+	p := testenv.NewRedisProc(b, false)
+	s, err := Open(context.Background(), registry.RedisConfig{RedisType: "redis", ConnectionString: p.Addr}, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }

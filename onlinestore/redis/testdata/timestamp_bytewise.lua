@@ -25,9 +25,3 @@ local function timestamp(s)
   if secs >= 9223372036854775808 then secs = secs - 18446744073709551616 end
   return secs, nanos
 end
-
-local function older(cur, ns, nn)
-  if not cur then return false end
-  local cs, cn = timestamp(cur)
-  return (cs ~= 0 or cn ~= 0) and (ns < cs or (ns == cs and nn <= cn))
-end
