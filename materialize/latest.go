@@ -306,7 +306,7 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 }
 
 // appendValues appends the serialized Values of slot s, which point into
-// the value arena.
+// the arena.
 func (l *Latest) appendValues(dst [][]byte, s *slot) [][]byte {
 	b := l.valuesOf(s)
 	for range len(l.cols.Features) {
