@@ -51,6 +51,16 @@ func row(t testing.TB, id int64, ts time.Time, vals ...string) onlinestore.Row {
 	return r
 }
 
+// mustWrite writes rows of v, failing the test on an error.
+func mustWrite(t *testing.T, s onlinestore.Store, v onlinestore.View, rows ...onlinestore.Row) onlinestore.WriteStats {
+	t.Helper()
+	st, err := s.WriteView(context.Background(), v, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // Run runs every case against stores from newStore.
 func Run(t *testing.T, newStore Factory, opts ...Options) {
 	ctx := context.Background()
@@ -67,14 +77,7 @@ func Run(t *testing.T, newStore Factory, opts ...Options) {
 		}
 		return out[0]
 	}
-	write := func(t *testing.T, s onlinestore.Store, v onlinestore.View, rows ...onlinestore.Row) onlinestore.WriteStats {
-		t.Helper()
-		st, err := s.WriteView(ctx, v, rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	write := mustWrite
 
 	t.Run("round trip", func(t *testing.T) {
 		s := newStore(t, false)
@@ -248,11 +251,7 @@ func riders(t *testing.T, newStore Factory, res time.Duration) {
 	}
 	write := func(t *testing.T, s onlinestore.Store, rows []onlinestore.Row) onlinestore.WriteStats {
 		t.Helper()
-		st, err := s.WriteView(ctx, carrying, rows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
+		return mustWrite(t, s, carrying, rows...)
 	}
 	t.Run("newer-wins", func(t *testing.T) {
 		s := newStore(t, false)
