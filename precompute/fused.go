@@ -113,13 +113,7 @@ func (b *Builder) readFused(ctx context.Context, kept []*keptView, keys [][]byte
 				var ok bool
 				if buf, ts, ok = kv.rows.Written(key, buf[:0]); ok {
 					start := len(slab)
-					for _, at := range kv.at {
-						var v []byte // a feature the view lacks reads as an empty Value
-						if at >= 0 {
-							v = buf[at]
-						}
-						slab = append(slab, v)
-					}
+					slab = appendPicked(slab, buf, kv.at)
 					rows[i][j] = onlinestore.FeatureRow{Found: true, EventTS: ts.Truncate(res), Values: slab[start:len(slab):len(slab)]}
 					continue
 				}

@@ -145,13 +145,7 @@ func (in *Inline) AppendVector(dst []byte, sc *VectorScratch, key []byte, values
 			}
 			row = sc.row
 		}
-		for _, i := range in.at[j] {
-			var v []byte
-			if i >= 0 {
-				v = row[i]
-			}
-			picked = append(picked, v)
-		}
+		picked = appendPicked(picked, row, in.at[j])
 		// Each view's time as the store keeps it, as a read-back would give it.
 		stamps = append(stamps, ViewStamp{Name: p.NameToUse(), TS: ts.Truncate(in.res)})
 	}
@@ -161,6 +155,19 @@ func (in *Inline) AppendVector(dst []byte, sc *VectorScratch, key []byte, values
 
 // Carried counts n vectors written with their rows.
 func (in *Inline) Carried(n int64) { in.carried.Add(n) }
+
+// appendPicked appends a projection's Values, taken from a view's row by
+// featureIndexes's at (-1: an empty Value, as a read gives).
+func appendPicked(dst, row [][]byte, at []int) [][]byte {
+	for _, i := range at {
+		var v []byte
+		if i >= 0 {
+			v = row[i]
+		}
+		dst = append(dst, v)
+	}
+	return dst
+}
 
 // featureIndexes says where each feature of projection p sits in fv's
 // features (-1: not one of them; it reads as an empty Value).
