@@ -83,16 +83,28 @@ type ScanOptions struct {
 // scanning per 1M rows (BENCHMARKS.md).
 const DefaultBatchSize = 32768
 
-// ViewScan is a started scan: the schema, the stream of batches, and what the
-// planner kept. Batches must be released by the consumer; the stream is single-use.
+// ViewScan is a planned scan: the files that hold the window's rows, and a
+// stream of their batches. Batches must be released by the consumer; the
+// stream reads the files when it is ranged over, and Read reads them anew.
 type ViewScan struct {
-	Schema       *arrow.Schema
 	Columns      Columns
-	Batches      iter.Seq2[arrow.RecordBatch, error]
+	Batches      iter.Seq2[arrow.RecordBatch, error] // every column of Columns
 	FilesPlanned int
 	BytesPlanned int64 // sizes of the planned data files
 	FilesTotal   int   // data files in the snapshot (-1 when unknown)
 	Table        string
+
+	read func(fields []string) iter.Seq2[arrow.RecordBatch, error]
+}
+
+// Read streams the planned files' rows once more, only the given columns
+// (every column of Columns when none): the same rows as Batches, even when
+// the table has changed since (a snapshot's data files never change).
+func (vs *ViewScan) Read(fields ...string) iter.Seq2[arrow.RecordBatch, error] {
+	if len(fields) == 0 {
+		fields = vs.Columns.All()
+	}
+	return vs.read(fields)
 }
 
 // ScanView scans the rows of fv's batch source with start <= ts <= end.
@@ -117,41 +129,48 @@ func (c *Cache) ScanView(ctx context.Context, fv *registry.FeatureView, cfg Conf
 		return nil, fmt.Errorf("feature view %q: %w", fv.Name, err)
 	}
 	conc := max(opts.Concurrency, 1)
-	scanOpts := []table.ScanOption{
-		table.WithRowFilter(filter),
-		table.WithSelectedFields(cols.All()...),
-		table.WithMaxConcurrency(conc),
+	scanWith := func(fields []string) *table.Scan {
+		scanOpts := []table.ScanOption{
+			table.WithRowFilter(filter),
+			table.WithSelectedFields(fields...),
+			table.WithMaxConcurrency(conc),
+		}
+		if opts.BatchSize > 0 {
+			scanOpts = append(scanOpts, table.WithArrowBatchSize(opts.BatchSize))
+		}
+		return tbl.Scan(scanOpts...)
 	}
-	if opts.BatchSize > 0 {
-		scanOpts = append(scanOpts, table.WithArrowBatchSize(opts.BatchSize))
-	}
-	scan := tbl.Scan(scanOpts...)
-	tasks, err := scan.PlanFiles(ctx)
+	tasks, err := scanWith(cols.All()).PlanFiles(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("feature view %q: plan scan of %s: %w", fv.Name, tname, err)
 	}
-	schema, batches, err := scan.ReadTasks(ctx, tasks)
-	if err != nil {
-		return nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err)
+	vs := &ViewScan{Columns: cols, FilesPlanned: len(tasks), FilesTotal: -1, Table: tname}
+	// The planned tasks serve every read; iceberg-go leaves them untouched.
+	vs.read = func(fields []string) iter.Seq2[arrow.RecordBatch, error] {
+		return func(yield func(arrow.RecordBatch, error) bool) {
+			_, batches, err := scanWith(fields).ReadTasks(ctx, tasks)
+			if err != nil {
+				yield(nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err))
+				return
+			}
+			for rec, err := range batches {
+				if err != nil {
+					yield(nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err))
+					return
+				}
+				if !yield(rec, nil) {
+					return
+				}
+			}
+		}
 	}
-	vs := &ViewScan{Schema: schema, Columns: cols, FilesPlanned: len(tasks), FilesTotal: -1, Table: tname}
+	vs.Batches = vs.Read()
 	for _, t := range tasks {
 		vs.BytesPlanned += t.File.FileSizeBytes()
 	}
 	if snap := tbl.CurrentSnapshot(); snap != nil && snap.Summary != nil {
 		if n, err := strconv.Atoi(snap.Summary.Properties["total-data-files"]); err == nil {
 			vs.FilesTotal = n
-		}
-	}
-	vs.Batches = func(yield func(arrow.RecordBatch, error) bool) {
-		for rec, err := range batches {
-			if err != nil {
-				yield(nil, fmt.Errorf("feature view %q: read %s: %w", fv.Name, tname, err))
-				return
-			}
-			if !yield(rec, nil) {
-				return
-			}
 		}
 	}
 	return vs, nil

@@ -28,6 +28,7 @@ type MaterializeOptions struct {
 	PipelineSize    int      `opt:"pipeline-size,min=1"`
 	ScanConcurrency int      `opt:"scan-concurrency,min=1"`
 	ScanBatchSize   int      `opt:"scan-batch-size"`
+	ReadOnce        bool     `opt:"read-once"`
 	Force           bool     `opt:"force"`
 	Shard           string   `opt:"shard"`
 	RunID           string   `opt:"run-id"`
@@ -93,6 +94,7 @@ func addMaterializeFlags(c *cobra.Command) {
 	addWriteFlags(c)
 	f.Int("scan-concurrency", 1, "Iceberg file readers per view (each holds about one data file in memory)")
 	f.Int("scan-batch-size", catalog.DefaultBatchSize, "rows per Arrow batch (0: iceberg-go's default, 131072: more memory, a slightly faster scan)")
+	f.Bool("read-once", false, "read each view's files once and hold its newest rows in memory (about 100 B more an entity), instead of reading them twice")
 	f.Bool("force", false, "materialize views another run seems to hold (the run lock), for a run known to be gone")
 	f.String("shard", "", "run as shard `I/N` of a sharded run (/N: I from JOB_COMPLETION_INDEX)")
 	f.String("run-id", "", "the `id` every shard of one run shares (an Indexed Job's name)")
@@ -134,7 +136,7 @@ func runMaterialize(ctx context.Context, e *Env, opts *MaterializeOptions) (err 
 	runner := &materialize.Runner{
 		Repo: repo, Store: online, Catalogs: cache, Env: e.flowEnv(),
 		Options: materialize.Options{Parallel: opts.Parallel, Writers: opts.WriteConns,
-			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}, Force: opts.Force,
+			Scan: catalog.ScanOptions{Concurrency: opts.ScanConcurrency, BatchSize: opts.ScanBatchSize}, ReadOnce: opts.ReadOnce, Force: opts.Force,
 			Sharding: sharding},
 		Progress: track,
 		OnView:   func(v materialize.ViewResult) { _ = e.Printer.Status(e.command, map[string]any{"view": v}) },

@@ -110,6 +110,7 @@ func TestEveryOptionObeysPrecedence(t *testing.T) {
 		{mat, "pipeline-size", "50", "60", "70", "50", "60", "70", "500"},
 		{mat, "scan-concurrency", "5", "6", "7", "5", "6", "7", "1"},
 		{mat, "scan-batch-size", "50", "60", "70", "50", "60", "70", "32768"},
+		{mat, "read-once", "true", "false", "true", "true", "false", "true", "false"},
 		{mat, "force", "true", "false", "true", "true", "false", "true", "false"},
 		{mat, "metrics-push", "http://a", "http://b", "http://c", "http://a", "http://b", "http://c", ""},
 		{mat, "metrics-file", "a.prom", "b.prom", "c.prom", "a.prom", "b.prom", "c.prom", ""},

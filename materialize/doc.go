@@ -9,7 +9,10 @@
 // Plan builds the per-view windows; Runner.Run executes them (scan → latest
 // per entity → encode → concurrent writes → record) and then rebuilds the
 // precomputed vectors of the entities it wrote. Latest and Writer are the
-// halves push shares. The Writer hands the Latest of a view that a
+// halves push shares. Where no vector is built from a view's rows and the
+// store takes rows in any order, the Latest keeps only which row of each
+// entity is the newest, and the writes read the view's files a second time
+// to stream those rows (stream.go); Options.ReadOnce holds them instead. The Writer hands the Latest of a view that a
 // precomputed service reads to the service's Tracker, with the rows the
 // store took marked, so the vectors are built from memory; on a store that
 // writes riders, the rows of the last view of a service carry its vectors,

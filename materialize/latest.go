@@ -33,6 +33,7 @@ const (
 	tried   uint8 = 1 << iota // in an acknowledged write
 	written                   // taken by the store (not skipped as older)
 	carried                   // taken with its entity's vector (a rider)
+	sent                      // handed to a writer by a stream
 )
 
 // Latest keeps the newest row per entity key (event time, then created time).
@@ -63,6 +64,8 @@ type Latest struct {
 	others            int64 // rows of entities other shards keep
 	keyBuf, valBuf    []byte
 	tried             atomic.Int64 // slots marked tried
+	keysOnly          bool         // keep no Values (KeysOnly)
+	checked           []bool       // with keysOnly, the features whose values can be refused, by index
 }
 
 func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Latest {
@@ -75,8 +78,46 @@ func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Lat
 // Only keeps the entities of shard s (call it before Add).
 func (l *Latest) Only(s Shard) { l.shard = s }
 
-// Add folds one record batch in. rowBase numbers the batch's first row for errors.
-func (l *Latest) Add(rec arrow.RecordBatch) error {
+// KeysOnly makes the Latest keep which row of each entity is the newest, but
+// not its Values (call it before Add): a stream (stream.go) reads them again.
+// Add then needs only the columns Columns names.
+func (l *Latest) KeysOnly() {
+	l.keysOnly = true
+	l.checked = make([]bool, len(l.view.Features))
+	for i, f := range l.view.Features {
+		l.checked[i] = onlinestore.RefusesRows(f.Type)
+	}
+}
+
+// Columns are the source columns Add reads: all of the view's, or with
+// KeysOnly the join keys, the times, and the features whose values the
+// encoder can refuse (checked before any write).
+func (l *Latest) Columns() []string {
+	if !l.keysOnly {
+		return l.cols.All()
+	}
+	c := catalog.Columns{JoinKeys: l.cols.JoinKeys, Timestamp: l.cols.Timestamp, Created: l.cols.Created}
+	for i, name := range l.cols.Features {
+		if l.checked[i] {
+			c.Features = append(c.Features, name)
+		}
+	}
+	return c.All()
+}
+
+// columns are one record batch's columns, ready to be read row by row.
+type columns struct {
+	keys      []onlinestore.KeyAppender
+	encs      []onlinestore.ColumnEncoder
+	eventAt   func(int) (time.Time, bool)
+	createdAt func(int) (time.Time, bool)
+	rows      int
+}
+
+// columns finds the view's columns in rec and checks their types. With
+// KeysOnly and not all, it leaves out the features Columns leaves out (their
+// encoders are nil).
+func (l *Latest) columns(rec arrow.RecordBatch, all bool) (*columns, error) {
 	col := func(name string) (arrow.Array, error) {
 		idx := rec.Schema().FieldIndices(name)
 		if len(idx) == 0 {
@@ -84,74 +125,132 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 		}
 		return rec.Column(idx[0]), nil
 	}
-	keys := make([]onlinestore.KeyAppender, len(l.cols.JoinKeys))
+	c := &columns{keys: make([]onlinestore.KeyAppender, len(l.cols.JoinKeys)),
+		encs: make([]onlinestore.ColumnEncoder, len(l.cols.Features)), rows: int(rec.NumRows())}
 	for i, name := range l.cols.JoinKeys {
-		c, err := col(name)
+		a, err := col(name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if keys[i], err = onlinestore.NewKeyAppender(c, l.view.EntityColumns[i].Type, l.version); err != nil {
-			return fmt.Errorf("feature view %q: join key column %q: %w", l.view.Name, name, err)
+		if c.keys[i], err = onlinestore.NewKeyAppender(a, l.view.EntityColumns[i].Type, l.version); err != nil {
+			return nil, fmt.Errorf("feature view %q: join key column %q: %w", l.view.Name, name, err)
 		}
 	}
-	encs := make([]onlinestore.ColumnEncoder, len(l.cols.Features))
 	for i, name := range l.cols.Features {
-		c, err := col(name)
-		if err != nil {
-			return err
+		if l.keysOnly && !all && !l.checked[i] {
+			continue
 		}
-		if encs[i], err = onlinestore.NewColumnEncoder(c, l.view.Features[i].Type); err != nil {
-			return fmt.Errorf("feature view %q: column %q: %w", l.view.Name, name, err)
+		a, err := col(name)
+		if err != nil {
+			return nil, err
+		}
+		if c.encs[i], err = onlinestore.NewColumnEncoder(a, l.view.Features[i].Type); err != nil {
+			return nil, fmt.Errorf("feature view %q: column %q: %w", l.view.Name, name, err)
 		}
 	}
-	tsCol, err := col(l.cols.Timestamp)
+	ts, err := col(l.cols.Timestamp)
+	if err != nil {
+		return nil, err
+	}
+	if c.eventAt, err = catalog.TimeReader(ts); err != nil {
+		return nil, fmt.Errorf("feature view %q: column %q: %w", l.view.Name, l.cols.Timestamp, err)
+	}
+	c.createdAt = func(int) (time.Time, bool) { return time.Time{}, false }
+	if l.cols.Created != "" {
+		a, err := col(l.cols.Created)
+		if err != nil {
+			return nil, err
+		}
+		if c.createdAt, err = catalog.TimeReader(a); err != nil {
+			return nil, fmt.Errorf("feature view %q: column %q: %w", l.view.Name, l.cols.Created, err)
+		}
+	}
+	return c, nil
+}
+
+// Why a scanned row is not kept.
+const (
+	rowKept       = iota
+	rowNullKey    // or no event time: Feast cannot place the row either
+	rowOtherShard // another shard keeps its entity
+	rowOutOfRange // its event or created time has no int64 nanoseconds
+)
+
+// read puts the whole key of row i (row numbers it for errors) in l.keyBuf
+// and returns its times, or why it is not kept.
+func (l *Latest) read(c *columns, i int, row int64) (event, created int64, fate int, err error) {
+	var ok bool
+	l.keyBuf, ok, err = l.keyEnc.AppendRow(l.keyBuf[:0], c.keys, i)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("feature view %q: row %d: join key: %w", l.view.Name, row, err)
+	}
+	if !ok {
+		return 0, 0, rowNullKey, nil
+	}
+	if !l.shard.Owns(l.keyBuf) {
+		return 0, 0, rowOtherShard, nil
+	}
+	ev, ok := c.eventAt(i)
+	if !ok {
+		return 0, 0, rowNullKey, nil
+	}
+	cr, _ := c.createdAt(i)
+	if !nanoTime(ev) || !cr.IsZero() && !nanoTime(cr) {
+		return 0, 0, rowOutOfRange, nil // UnixNano would wrap around, and the row would win or lose at random
+	}
+	if cr.IsZero() {
+		return ev.UnixNano(), 0, rowKept, nil
+	}
+	return ev.UnixNano(), cr.UnixNano(), rowKept, nil
+}
+
+// encode puts the serialized Values of row i in l.valBuf, each preceded by
+// its length (only those of c's encoders).
+func (l *Latest) encode(c *columns, i int, row int64) error {
+	l.valBuf = l.valBuf[:0]
+	for j, enc := range c.encs {
+		if enc == nil {
+			continue
+		}
+		start := len(l.valBuf)
+		l.valBuf = append(l.valBuf, make([]byte, binary.MaxVarintLen32)...) // room for the length
+		var err error
+		if l.valBuf, err = enc(l.valBuf, i); err != nil {
+			return l.badValue(row, j, err)
+		}
+		body := len(l.valBuf) - start - binary.MaxVarintLen32
+		hdr := binary.PutUvarint(l.valBuf[start:], uint64(body))
+		copy(l.valBuf[start+hdr:], l.valBuf[start+binary.MaxVarintLen32:])
+		l.valBuf = l.valBuf[:start+hdr+body]
+	}
+	return nil
+}
+
+func (l *Latest) badValue(row int64, col int, err error) error {
+	return fmt.Errorf("feature view %q: row %d, column %q: %w (expected %s)", l.view.Name, row, l.cols.Features[col], err, registry.DtypeName(l.view.Features[col].Type))
+}
+
+// Add folds one record batch in.
+func (l *Latest) Add(rec arrow.RecordBatch) error {
+	c, err := l.columns(rec, false)
 	if err != nil {
 		return err
 	}
-	eventAt, err := catalog.TimeReader(tsCol)
-	if err != nil {
-		return fmt.Errorf("feature view %q: column %q: %w", l.view.Name, l.cols.Timestamp, err)
-	}
-	createdAt := func(int) (time.Time, bool) { return time.Time{}, false }
-	if l.cols.Created != "" {
-		c, err := col(l.cols.Created)
-		if err != nil {
-			return err
-		}
-		if createdAt, err = catalog.TimeReader(c); err != nil {
-			return fmt.Errorf("feature view %q: column %q: %w", l.view.Name, l.cols.Created, err)
-		}
-	}
-
-	n := int(rec.NumRows())
-	for i := 0; i < n; i++ {
+	for i := range c.rows {
 		row := l.scanned + int64(i) + 1
-		var ok bool
-		l.keyBuf, ok, err = l.keyEnc.AppendRow(l.keyBuf[:0], keys, i)
-		if err != nil {
-			return fmt.Errorf("feature view %q: row %d: join key: %w", l.view.Name, row, err)
-		}
-		if !ok {
+		event, created, fate, err := l.read(c, i, row)
+		switch {
+		case err != nil:
+			return err
+		case fate == rowNullKey:
 			l.nullKeys++
 			continue
-		}
-		if !l.shard.Owns(l.keyBuf) {
+		case fate == rowOtherShard:
 			l.others++
 			continue
-		}
-		ev, ok := eventAt(i)
-		if !ok {
-			l.nullKeys++ // no event time: Feast cannot place the row either
+		case fate == rowOutOfRange:
+			l.outOfRange++
 			continue
-		}
-		cr, _ := createdAt(i)
-		if !nanoTime(ev) || !cr.IsZero() && !nanoTime(cr) {
-			l.outOfRange++ // UnixNano would wrap around, and the row would win or lose at random
-			continue
-		}
-		event, created := ev.UnixNano(), cr.UnixNano()
-		if cr.IsZero() {
-			created = 0
 		}
 		key := l.keyBuf[len(l.prefix):]
 		h := maphash.Bytes(l.seed, key)
@@ -162,22 +261,15 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 				continue
 			}
 		}
-		l.valBuf = l.valBuf[:0]
-		for j, enc := range encs {
-			start := len(l.valBuf)
-			l.valBuf = append(l.valBuf, make([]byte, binary.MaxVarintLen32)...) // room for the length
-			var err error
-			if l.valBuf, err = enc(l.valBuf, i); err != nil {
-				return fmt.Errorf("feature view %q: row %d, column %q: %w (expected %s)", l.view.Name, row, l.cols.Features[j], err, registry.DtypeName(l.view.Features[j].Type))
-			}
-			body := len(l.valBuf) - start - binary.MaxVarintLen32
-			hdr := binary.PutUvarint(l.valBuf[start:], uint64(body))
-			copy(l.valBuf[start+hdr:], l.valBuf[start+binary.MaxVarintLen32:])
-			l.valBuf = l.valBuf[:start+hdr+body]
+		if err := l.encode(c, i, row); err != nil {
+			return err
+		}
+		if l.keysOnly {
+			l.valBuf = l.valBuf[:0] // checked; read again when written (stream.go)
 		}
 		l.keep(h, key, idx, seen, event, created)
 	}
-	l.scanned += int64(n)
+	l.scanned += int64(c.rows)
 	return nil
 }
 

@@ -392,11 +392,17 @@ func TestTypeMismatchIsRefusedBeforeAnyWrite(t *testing.T) {
 		want []string
 	}{
 		{"schema", feastpb.ValueType_STRING, []string{`feature view "stats"`, "feast.driver_stats", `column "trips" is long`, "String"}},
-		{"value", feastpb.ValueType_INT32, []string{`feature view "stats"`, `row 2, column "trips": value 1099511627776 does not fit Int32`}},
+		{"value", feastpb.ValueType_INT32, []string{`feature view "stats"`, `row 11, column "trips": value 1099511627776 does not fit Int32`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, []srcRow{{id: ptr[int64](1), trips: 1, ts: base, cr: base}, {id: ptr[int64](2), trips: 1 << 40, ts: base, cr: base}}, "0")
+			// More good rows than a chunk before the bad one: a stream that
+			// checked values only as it wrote would have written some.
+			var rows []srcRow
+			for i := range int64(10) {
+				rows = append(rows, srcRow{id: ptr(i), trips: 1, ts: base, cr: base})
+			}
+			f := newFixture(t, append(rows, srcRow{id: ptr[int64](10), trips: 1 << 40, ts: base, cr: base}), "0")
 			fv, _ := f.objs.FeatureView("stats")
 			fv.Features[1].Type = tc.vt // the registry's type; the table column is long
 			plan, _ := PlanWindow([]*registry.FeatureView{fv}, base, base)

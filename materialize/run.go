@@ -27,6 +27,10 @@ type Options struct {
 	Writers   int // concurrent write pipelines per view; 0 = DefaultWriters
 	ChunkSize int // rows handed to one pipeline at a time; 0 = DefaultChunkSize
 	Scan      catalog.ScanOptions
+	// ReadOnce holds every view's newest rows in memory, reading its files
+	// once, where a view's writes would otherwise read them a second time
+	// (stream.go).
+	ReadOnce bool
 	// Force materializes views that another run seems to hold (the run
 	// lock): for a run that is known to be gone.
 	Force bool
@@ -297,7 +301,8 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 		return res, fmt.Errorf("feature view %q: batch source %q is not an Iceberg source; feast-go materializes Iceberg sources", fv.Name, fv.BatchSource.DisplayName())
 	}
 	log.Debug("scanning", "phase", "scan", "view", fv.Name, "start", task.Start, "end", task.End)
-	lt, err := r.scan(ctx, task, &res, prog)
+	stream := !r.Options.ReadOnce && w.Streams(fv)
+	lt, vs, err := r.scan(ctx, task, &res, prog, stream)
 	if err != nil {
 		return res, err
 	}
@@ -310,7 +315,12 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	log.Debug("writing", "phase", "write", "view", fv.Name, "rows", res.RowsScanned, "entities", res.Entities, "files", res.FilesPlanned)
 
 	wctx, wspan := tracing.Start(ctx, "write")
-	st, err := w.Write(wctx, fv, lt, prog)
+	var st onlinestore.WriteStats
+	if stream {
+		st, err = w.Stream(wctx, fv, lt, vs.Read(), prog)
+	} else {
+		st, err = w.Write(wctx, fv, lt, prog)
+	}
 	tracing.End(wspan, err)
 	res.Written, res.SkippedOlder = st.Written, st.SkippedOlder
 	if err != nil || !record {
@@ -327,35 +337,39 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	return res, nil
 }
 
-// scan reads the view's window into the latest row per entity.
-func (r *Runner) scan(ctx context.Context, task Task, res *ViewResult, prog *ViewProgress) (lt *Latest, err error) {
+// scan reads the view's window into the latest row per entity (with
+// keysOnly, which row: the writes read the files again, vs.Again).
+func (r *Runner) scan(ctx context.Context, task Task, res *ViewResult, prog *ViewProgress, keysOnly bool) (lt *Latest, vs *catalog.ViewScan, err error) {
 	ctx, span := tracing.Start(ctx, "scan")
 	defer func() { tracing.End(span, err) }()
 	fv := task.View
 	cfg, err := catalog.ConfigFor(fv.BatchSource, r.Repo.Config.Dir, r.Lookup)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	vs, err := r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Options.Scan)
+	vs, err = r.Catalogs.ScanView(ctx, fv, cfg, task.Start, task.End, r.Options.Scan)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.FilesPlanned, res.FilesTotal, res.BytesPlanned = vs.FilesPlanned, vs.FilesTotal, vs.BytesPlanned
 	span.SetAttributes(attribute.Int("feast_go.files_planned", vs.FilesPlanned), attribute.String("iceberg.table", vs.Table))
 	lt = NewLatest(fv, vs.Columns, r.Repo.Config.EntityKeySerializationVersion)
 	lt.Only(r.Options.Sharding.Shard)
-	for rec, err := range vs.Batches {
+	if keysOnly {
+		lt.KeysOnly()
+	}
+	for rec, err := range vs.Read(lt.Columns()...) {
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		err = lt.Add(rec)
 		prog.RowsScanned.Add(rec.NumRows())
 		rec.Release()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return lt, nil
+	return lt, vs, nil
 }
 
 // record moves the view's watermark, once every write is acknowledged and

@@ -2,9 +2,11 @@ package materialize
 
 import (
 	"context"
+	"iter"
 	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/feast-go/feast-go/internal/pool"
 	"github.com/feast-go/feast-go/onlinestore"
 	"github.com/feast-go/feast-go/precompute"
@@ -34,6 +36,34 @@ type Writer struct {
 // handed to the tracker, which builds their vectors from memory; the rows
 // of a view that a service reads alone carry that service's vectors.
 func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest, prog *ViewProgress) (onlinestore.WriteStats, error) {
+	keep := w.Tracker != nil && w.Tracker.Reads(fv.Name)
+	return w.write(ctx, fv, lt, prog, keep, func(size int, fn func(chunk) error) error {
+		return lt.chunks(size, w.Store.KeyGroups(), func(rows []onlinestore.Row, slots []int32) error {
+			return fn(chunk{rows: rows, slots: slots})
+		})
+	})
+}
+
+// Streams reports whether fv's rows can be written as a second read of its
+// files finds them (Stream): when no precomputed vector is built from them
+// and the store takes rows in any order.
+func (w *Writer) Streams(fv *registry.FeatureView) bool {
+	return (w.Tracker == nil || !w.Tracker.Reads(fv.Name)) && w.Store.KeyGroups().Count == 0
+}
+
+// Stream writes the rows lt kept (KeysOnly) for fv as batches, a second read
+// of the rows lt was filled from, hands them over (stream.go), and counts them
+// in prog as they are acknowledged. Call it only when Streams(fv).
+func (w *Writer) Stream(ctx context.Context, fv *registry.FeatureView, lt *Latest, batches iter.Seq2[arrow.RecordBatch, error], prog *ViewProgress) (onlinestore.WriteStats, error) {
+	return w.write(ctx, fv, lt, prog, false, func(size int, fn func(chunk) error) error {
+		return lt.streamChunks(batches, size, fn)
+	})
+}
+
+// write runs the pipelines over the chunks produce hands over; keep says
+// whether the tracker builds vectors from lt.
+func (w *Writer) write(ctx context.Context, fv *registry.FeatureView, lt *Latest, prog *ViewProgress, keep bool,
+	produce func(size int, fn func(chunk) error) error) (onlinestore.WriteStats, error) {
 	view := onlinestore.ViewOf(fv)
 	chunkSize := w.ChunkSize
 	if chunkSize <= 0 {
@@ -43,7 +73,6 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 	if writers <= 0 {
 		writers = DefaultWriters
 	}
-	keep := w.Tracker != nil && w.Tracker.Reads(fv.Name)
 	var inline *precompute.Inline
 	if keep {
 		defer w.Tracker.Keep(fv.Name, lt)
@@ -54,14 +83,15 @@ func (w *Writer) Write(ctx context.Context, fv *registry.FeatureView, lt *Latest
 	var mu sync.Mutex
 	var total onlinestore.WriteStats
 	err := pool.Run(ctx, writers, func(_ context.Context, send func(chunk) error) error {
-		return lt.chunks(chunkSize, w.Store.KeyGroups(), func(rows []onlinestore.Row, slots []int32) error {
-			return send(chunk{rows, slots})
-		})
+		return produce(chunkSize, send)
 	}, func(ctx context.Context, c chunk) error {
 		if inline != nil {
 			w.carry(inline, c.rows)
 		}
 		st, err := w.Store.WriteView(ctx, view, c.rows)
+		if c.free != nil {
+			c.free()
+		}
 		mu.Lock()
 		total.Add(st)
 		mu.Unlock()
@@ -114,8 +144,11 @@ func (w *Writer) carry(in *precompute.Inline, rows []onlinestore.Row) {
 	}
 }
 
-// chunk is one hand-over of rows to a pipeline, with their slots in the Latest.
+// chunk is one hand-over of rows to a pipeline, with their slots in the
+// Latest (none when streamed). free, when set, takes the rows back once
+// WriteView has returned (a store keeps nothing of them).
 type chunk struct {
 	rows  []onlinestore.Row
 	slots []int32
+	free  func()
 }

@@ -84,7 +84,9 @@ type Traits struct {
 type Store interface {
 	// WriteView writes rows of one view. Unless the store was opened for
 	// blind writes, a row older than (or as old as) the stored one is skipped,
-	// decided atomically by the store.
+	// decided atomically by the store. The rows, and the bytes they point
+	// to, are the caller's again once WriteView returns (materialize reuses
+	// them): a store copies whatever it keeps.
 	WriteView(ctx context.Context, v View, rows []Row) (WriteStats, error)
 	// ReadViews reads views sharing the same join keys for the given entity
 	// keys, in one round trip; out[i][j] is key i, view j.

@@ -122,6 +122,21 @@ func NewColumnEncoder(col arrow.Array, vt feastpb.ValueType_Enum) (ColumnEncoder
 	return newListEncoder(col, vt)
 }
 
+// RefusesRows reports whether an encoder of vt can fail on one row's value
+// (a number past the type's range, a list that does not marshal), not only
+// on its column's type, which NewColumnEncoder checks up front. A type not
+// listed here as never failing is taken to fail: keep it in step with the
+// encoders above.
+func RefusesRows(vt feastpb.ValueType_Enum) bool {
+	switch vt {
+	case feastpb.ValueType_INT64, feastpb.ValueType_DOUBLE, feastpb.ValueType_STRING, feastpb.ValueType_JSON,
+		feastpb.ValueType_UUID, feastpb.ValueType_TIME_UUID, feastpb.ValueType_DECIMAL, feastpb.ValueType_BYTES,
+		feastpb.ValueType_BOOL, feastpb.ValueType_UNIX_TIMESTAMP:
+		return false
+	}
+	return true
+}
+
 func nullable(col arrow.Array, enc ColumnEncoder) ColumnEncoder {
 	if col.NullN() == 0 {
 		return enc

@@ -241,3 +241,62 @@ func TestFloat32Overflow(t *testing.T) {
 		}
 	}
 }
+
+// RefusesRows: the types it calls never failing encode the extremes of every
+// column type they accept without an error, and the types known to fail on
+// a value (range, lists) are named as failing.
+func TestRefusesRows(t *testing.T) {
+	cols := []arrow.Array{
+		build(t, arrow.PrimitiveTypes.Int8, func(b array.Builder) {
+			b.(*array.Int8Builder).AppendValues([]int8{math.MinInt8, math.MaxInt8}, nil)
+		}),
+		build(t, arrow.PrimitiveTypes.Int64, func(b array.Builder) {
+			b.(*array.Int64Builder).AppendValues([]int64{math.MinInt64, math.MaxInt64}, nil)
+		}),
+		build(t, arrow.PrimitiveTypes.Uint64, func(b array.Builder) {
+			b.(*array.Uint64Builder).AppendValues([]uint64{0, math.MaxUint64}, nil)
+		}),
+		build(t, arrow.PrimitiveTypes.Float64, func(b array.Builder) {
+			b.(*array.Float64Builder).AppendValues([]float64{-math.MaxFloat64, math.NaN(), math.Inf(1)}, nil)
+		}),
+		build(t, arrow.BinaryTypes.String, func(b array.Builder) {
+			b.(*array.StringBuilder).AppendValues([]string{"", "\xff\xfe not UTF-8"}, nil)
+		}),
+		build(t, arrow.BinaryTypes.Binary, func(b array.Builder) {
+			b.(*array.BinaryBuilder).AppendValues([][]byte{nil, {0xff}}, nil)
+		}),
+		build(t, arrow.FixedWidthTypes.Boolean, func(b array.Builder) {
+			b.(*array.BooleanBuilder).AppendValues([]bool{true, false}, nil)
+		}),
+		build(t, &arrow.TimestampType{Unit: arrow.Nanosecond}, func(b array.Builder) {
+			b.(*array.TimestampBuilder).AppendValues([]arrow.Timestamp{math.MinInt64, math.MaxInt64}, nil)
+		}),
+	}
+	for vt := range feastpb.ValueType_Enum_name {
+		vt := feastpb.ValueType_Enum(vt)
+		if RefusesRows(vt) {
+			continue
+		}
+		accepted := 0
+		for _, col := range cols {
+			enc, err := NewColumnEncoder(col, vt)
+			if err != nil {
+				continue
+			}
+			accepted++
+			for i := range col.Len() {
+				if _, err := enc(nil, i); err != nil {
+					t.Errorf("%s from %s, row %d: %v, but RefusesRows says it never fails", vt, col.DataType(), i, err)
+				}
+			}
+		}
+		if accepted == 0 {
+			t.Errorf("%s: no column tried; RefusesRows says it never fails", vt)
+		}
+	}
+	for _, vt := range []feastpb.ValueType_Enum{feastpb.ValueType_INT32, feastpb.ValueType_FLOAT, feastpb.ValueType_FLOAT_LIST, feastpb.ValueType_STRING_LIST, feastpb.ValueType_INVALID} {
+		if !RefusesRows(vt) {
+			t.Errorf("RefusesRows(%s) = false; its encoder can fail on a value", vt)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package precomputetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -89,7 +90,7 @@ func (c *Capture) WriteView(_ context.Context, _ onlinestore.View, rows []online
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, r := range rows {
-		c.Rows[string(r.Key)] = r.Values[0]
+		c.Rows[string(r.Key)] = bytes.Clone(r.Values[0])
 	}
 	return onlinestore.WriteStats{Written: int64(len(rows))}, nil
 }
