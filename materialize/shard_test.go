@@ -179,6 +179,29 @@ func TestShardedRunMatchesOneProcess(t *testing.T) {
 	}
 }
 
+// A sharded run of a window that an earlier run recorded already leaves
+// its views AVAILABLE_ONLINE, so that the next run is not refused as if the
+// sharded run still held them.
+func TestShardedRunOfARecordedWindow(t *testing.T) {
+	end := base.Add(time.Hour)
+	f := shardFixture(t)
+	if _, err := f.runner().Run(context.Background(), f.plan(t, end)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := f.shard(t, "again", i, 2, end); err != nil {
+			t.Fatalf("shard %d: %v", i, err)
+		}
+	}
+	if fv := f.current(t); fv.State != registry.StateAvailableOnline || len(fv.Intervals) != 1 {
+		t.Errorf("after the sharded run: state %q, intervals %v", fv.State, fv.Intervals)
+	}
+	f.store.Owner = "the next run"
+	if _, err := f.runner().Run(context.Background(), f.plan(t, end)); err != nil {
+		t.Errorf("the next run: %v", err)
+	}
+}
+
 // A shard that fails is not done and nothing is recorded; the other shards
 // finish; re-running the failed index alone commits the run.
 func TestFailedShardRerunCommits(t *testing.T) {

@@ -246,6 +246,13 @@ func (sh *shardRun) commitIfLast(ctx context.Context, sum *Summary, t *precomput
 		changed := false
 		for _, task := range sh.plan.Tasks {
 			if reg.HasInterval(project, task.View, task.Start, task.End) {
+				// Recorded by another shard of this run, or by an earlier run
+				// of the same window: the view is available again either way.
+				prev, err := reg.SetViewState(project, task.View, registry.StateAvailableOnline)
+				if err != nil {
+					return err
+				}
+				changed = changed || prev != registry.StateAvailableOnline
 				continue
 			}
 			if err := reg.RecordMaterialization(project, task.View, task.Start, task.End, r.Clock()); err != nil {
