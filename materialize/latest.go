@@ -63,9 +63,10 @@ type Latest struct {
 	shard             Shard // the entities kept; zero: all
 	others            int64 // rows of entities other shards keep
 	keyBuf, valBuf    []byte
-	tried             atomic.Int64 // slots marked tried
-	keysOnly          bool         // keep no Values (KeysOnly)
-	checked           []bool       // with keysOnly, the features whose values can be refused, by index
+	tried             atomic.Int64  // slots marked tried
+	keysOnly          bool          // keep no Values (KeysOnly)
+	checked           []bool        // with keysOnly, the features whose values can be refused, by index
+	rowOf             blocks[int64] // with keysOnly, per slot, the number of its row in the scan (from 1)
 }
 
 func NewLatest(fv *registry.FeatureView, cols catalog.Columns, version int) *Latest {
@@ -268,6 +269,13 @@ func (l *Latest) Add(rec arrow.RecordBatch) error {
 			l.valBuf = l.valBuf[:0] // checked; read again when written (stream.go)
 		}
 		l.keep(h, key, idx, seen, event, created)
+		if l.keysOnly {
+			if seen {
+				*l.rowOf.at(idx) = row
+			} else {
+				l.rowOf.add(row)
+			}
+		}
 	}
 	l.scanned += int64(c.rows)
 	return nil

@@ -95,9 +95,19 @@ data_sources:
 // newFixtureDefs writes rows to an Iceberg table and applies defs over it.
 func newFixtureDefs(t *testing.T, rows []srcRow, defs string) *fixture {
 	t.Helper()
+	return newFixtureFiles(t, [][]srcRow{rows}, defs)
+}
+
+// newFixtureFiles writes each of files to an Iceberg table in its own append
+// and applies defs over it.
+func newFixtureFiles(t *testing.T, files [][]srcRow, defs string) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	c := icebergtest.NewCatalog(t, dir, "local")
-	icebergtest.Append(t, c.Table(t, "feast", "driver_stats", schema, "event_timestamp", nil), batch(rows))
+	tbl := c.Table(t, "feast", "driver_stats", schema, "event_timestamp", nil)
+	for _, rows := range files {
+		tbl = icebergtest.Append(t, tbl, batch(rows))
+	}
 	o := &registry.Objects{Project: "p"}
 	if err := registry.ParseDefinitions(o, "defs.yaml", []byte(defs)); err != nil {
 		t.Fatal(err)

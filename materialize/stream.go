@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -11,23 +12,33 @@ import (
 )
 
 // A stream writes a view in two reads of its files instead of one. The first
-// fills a KeysOnly Latest: which row of each entity is the newest, and every
-// Value of the rows that were the newest at some point encoded once, so that
-// bad data fails the view before any write, as it does when the rows are
-// held. The second read hands exactly those rows to the writers as it goes,
-// encoded again. The view's Values are never all in memory (about 60 instead
-// of 165 bytes an entity for 10 Float64 features), and the writes overlap the
-// second read. A view whose rows build vectors from memory, or whose store
-// wants rows grouped (a Redis Cluster), holds its rows instead (Writer.Streams).
+// fills a KeysOnly Latest: which row of each entity is the newest, by its
+// number in the scan, and every Value of the rows that were the newest at
+// some point encoded once, so that bad data fails the view before any write,
+// as it does when the rows are held. The second read hands exactly those rows
+// to the writers as it goes, encoded again; the other rows cost it nothing
+// but their decoding. The view's Values are never all in memory (about 70
+// instead of 165 bytes an entity for 10 Float64 features), and the writes
+// overlap the second read. A view whose rows build vectors from memory, or
+// whose store wants rows grouped (a Redis Cluster), holds its rows instead
+// (Writer.Streams).
+//
+// iceberg-go yields a scan's batches in the order of its files and of their
+// rows, whatever the projection or concurrency, so a row has the same number
+// in both reads. Each row picked is checked all the same: its key must find
+// its entity, with the newest times, not handed over yet.
 
 // streamChunks hands fn the rows of batches that lt kept, size at a time.
-// lt must have kept only keys (KeysOnly) from the same rows; a row that lt
-// did not keep, or an entity met twice at its newest time, is passed over
-// (the first one met is written, as Add keeps the first). The rows handed
-// over are counted against the entities kept, so rows that changed between
-// the two reads fail the view rather than write something else.
+// lt must have kept only keys (KeysOnly) from the same rows in the same
+// order: rows that differ fail the view rather than write something else.
+// It can be called once.
 func (l *Latest) streamChunks(batches iter.Seq2[arrow.RecordBatch, error], size int, fn func(chunk) error) error {
-	st := &streamer{l: l, size: size, send: fn, free: make(chan *streamChunk, 16)}
+	st := &streamer{l: l, size: size, send: fn, free: make(chan *streamChunk, 16), picks: make([]int64, 0, l.rowOf.len())}
+	for i := range l.rowOf.len() {
+		st.picks = append(st.picks, *l.rowOf.at(int32(i)))
+	}
+	slices.Sort(st.picks)
+	l.rowOf = blocks[int64]{} // the picks say it all now
 	st.cur = st.chunk()
 	for rec, err := range batches {
 		if err != nil {
@@ -46,9 +57,14 @@ func (l *Latest) streamChunks(batches iter.Seq2[arrow.RecordBatch, error], size 
 		}
 	}
 	if st.scanned != l.scanned || st.handed != int64(l.Entities()) {
-		return fmt.Errorf("feature view %q: the second read of its files found %d rows and %d newest rows, the first %d and %d: the data changed between the reads, so nothing more is written and its interval is not recorded", l.view.Name, st.scanned, st.handed, l.scanned, l.Entities())
+		return l.changed(fmt.Sprintf("found %d rows and %d newest rows, the first %d and %d", st.scanned, st.handed, l.scanned, l.Entities()))
 	}
 	return nil
+}
+
+// changed is the error of a second read that does not find the first's rows.
+func (l *Latest) changed(what string) error {
+	return fmt.Errorf("feature view %q: the second read of its files %s: the data changed between the reads, so nothing more is written and its interval is not recorded", l.view.Name, what)
 }
 
 // streamer fills chunks with the rows it picks and hands them over.
@@ -60,6 +76,7 @@ type streamer struct {
 	send            func(chunk) error
 	cur             *streamChunk
 	free            chan *streamChunk
+	picks           []int64 // the numbers of the rows to hand over, in order
 	scanned, handed int64
 }
 
@@ -98,31 +115,36 @@ func (st *streamer) hand() error {
 	}})
 }
 
-// add picks the rows of rec that are the newest of their entity and not
-// handed over yet.
+// add picks the rows of rec that lt kept.
 func (st *streamer) add(rec arrow.RecordBatch) error {
 	l := st.l
+	last := st.scanned + rec.NumRows()
+	if len(st.picks) == 0 || st.picks[0] > last {
+		return nil
+	}
 	c, err := l.columns(rec, true)
 	if err != nil {
 		return err
 	}
-	for i := range c.rows {
-		row := st.scanned + int64(i) + 1
+	for len(st.picks) > 0 && st.picks[0] <= last {
+		row := st.picks[0]
+		st.picks = st.picks[1:]
+		i := int(row - st.scanned - 1)
 		event, created, fate, err := l.read(c, i, row)
 		if err != nil {
 			return err
 		}
 		if fate != rowKept {
-			continue
+			return l.changed(fmt.Sprintf("found row %d without a key or time to keep", row))
 		}
 		key := l.keyBuf[len(l.prefix):]
 		idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
 		if !seen {
-			continue
+			return l.changed(fmt.Sprintf("found at row %d an entity the first did not", row))
 		}
 		sl := l.slots.at(idx)
 		if sl.event != event || l.createdOf(idx) != created || sl.flags&sent != 0 {
-			continue
+			return l.changed(fmt.Sprintf("found at row %d a row the first did not keep", row))
 		}
 		sl.flags |= sent
 		s := st.cur

@@ -48,7 +48,11 @@ func messyRows(seed uint64) []srcRow {
 func TestStreamWritesWhatHeldRowsWrite(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		rows := messyRows(seed)
-		streamed, held, once := newFixture(t, rows, "0"), newFixture(t, rows, "0"), newFixture(t, rows, "0")
+		files := [][]srcRow{rows[:300], rows[300:500], rows[500:]} // read by two readers at once
+		defs := srcDefs + `feature_views:
+  - {name: stats, entities: [driver], ttl: 0s, source: src, schema: [{name: conv_rate, dtype: Float32}, {name: trips, dtype: Int64}]}
+`
+		streamed, held, once := newFixtureFiles(t, files, defs), newFixtureFiles(t, files, defs), newFixtureFiles(t, files, defs)
 		fv, _ := streamed.objs.FeatureView("stats")
 		if !(&Writer{Store: streamed.store}).Streams(fv) || (&Writer{Store: grouped{held.store}}).Streams(fv) {
 			t.Fatal("the memory store should stream and the grouped one hold")
@@ -56,7 +60,7 @@ func TestStreamWritesWhatHeldRowsWrite(t *testing.T) {
 		var sums [3][]ViewResult
 		for i, f := range []*fixture{streamed, held, once} {
 			r := f.runner()
-			r.Options.Scan = catalog.ScanOptions{BatchSize: 64}
+			r.Options.Scan = catalog.ScanOptions{BatchSize: 64, Concurrency: 2}
 			r.Options.ReadOnce = f == once
 			if f == held {
 				r.Store = grouped{f.store}
@@ -81,7 +85,7 @@ func TestStreamWritesWhatHeldRowsWrite(t *testing.T) {
 				}
 			}
 		}
-		if v := sums[0][0]; v.Written != v.Entities || v.Entities != 60 || sums[0][1].SkippedOlder != 60 {
+		if v := sums[0][0]; v.Written != v.Entities || v.Entities != 60 || v.FilesPlanned != 3 || sums[0][1].SkippedOlder != 60 {
 			t.Errorf("seed %d: %+v then %+v", seed, v, sums[0][1])
 		}
 	}
@@ -102,9 +106,12 @@ func TestStreamRefusesChangedRows(t *testing.T) {
 		want  string
 	}{
 		{"the same rows", rows, ""},
-		{"the same rows in another order", changed(func(r []srcRow) []srcRow { r[0], r[2] = r[2], r[0]; return r }), ""},
+		{"the newest rows where others were", changed(func(r []srcRow) []srcRow { r[1], r[2] = r[2], r[1]; return r }), ""},
+		{"another order", changed(func(r []srcRow) []srcRow { r[0], r[2] = r[2], r[0]; return r }), "found at row 3 a row the first did not keep"},
 		{"a newest row is gone", rows[:2], "found 2 rows and 1 newest rows, the first 3 and 2"},
-		{"a newest row is older", changed(func(r []srcRow) []srcRow { r[2].ts = base; return r }), "found 3 rows and 1 newest rows"},
+		{"a newest row is older", changed(func(r []srcRow) []srcRow { r[2].ts = base; return r }), "found at row 3 a row the first did not keep"},
+		{"another entity", changed(func(r []srcRow) []srcRow { r[1].id = ptr[int64](7); return r }), "found at row 2 an entity the first did not"},
+		{"a null key", changed(func(r []srcRow) []srcRow { r[1].id = nil; return r }), "found row 2 without a key or time to keep"},
 		{"a row more", append(changed(func(r []srcRow) []srcRow { return r }), rows[1]), "found 4 rows and 2 newest rows"},
 	}
 	f := newFixture(t, nil, "0")
