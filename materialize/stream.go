@@ -2,8 +2,8 @@ package materialize
 
 import (
 	"fmt"
-	"hash/maphash"
 	"iter"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -25,20 +25,18 @@ import (
 //
 // iceberg-go yields a scan's batches in the order of its files and of their
 // rows, whatever the projection or concurrency, so a row has the same number
-// in both reads. Each row picked is checked all the same: its key must find
-// its entity, with the newest times, not handed over yet.
+// in both reads. Each row picked is checked all the same: it must be its
+// entity's, with the newest times, not handed over yet.
 
 // streamChunks hands fn the rows of batches that lt kept, size at a time.
 // lt must have kept only keys (KeysOnly) from the same rows in the same
 // order: rows that differ fail the view rather than write something else.
 // It can be called once.
 func (l *Latest) streamChunks(batches iter.Seq2[arrow.RecordBatch, error], size int, fn func(chunk) error) error {
-	st := &streamer{l: l, size: size, send: fn, free: make(chan *streamChunk, 16), picks: make([]int64, 0, l.rowOf.len())}
-	for i := range l.rowOf.len() {
-		st.picks = append(st.picks, *l.rowOf.at(int32(i)))
+	st := &streamer{l: l, size: size, send: fn, free: make(chan *streamChunk, 16)}
+	if err := st.pick(); err != nil {
+		return err
 	}
-	slices.Sort(st.picks)
-	l.rowOf = blocks[int64]{} // the picks say it all now
 	st.cur = st.chunk()
 	for rec, err := range batches {
 		if err != nil {
@@ -76,8 +74,26 @@ type streamer struct {
 	send            func(chunk) error
 	cur             *streamChunk
 	free            chan *streamChunk
-	picks           []int64 // the numbers of the rows to hand over, in order
+	picks           []uint64 // the rows to hand over, in order: row number << slotBits | slot
+	slotBits        int
 	scanned, handed int64
+}
+
+// pick lists the kept rows in the order of the scan, each with its slot, in
+// 8 bytes (the row numbers are dropped from the Latest).
+func (st *streamer) pick() error {
+	l := st.l
+	st.slotBits = bits.Len(uint(l.rowOf.len()))
+	if l.scanned > 0 && bits.Len64(uint64(l.scanned)) > 64-st.slotBits {
+		return fmt.Errorf("feature view %q: %d rows over %d entities are too many to stream; use --read-once", l.view.Name, l.scanned, l.rowOf.len())
+	}
+	st.picks = make([]uint64, 0, l.rowOf.len())
+	for i := range l.rowOf.len() {
+		st.picks = append(st.picks, uint64(*l.rowOf.at(int32(i)))<<st.slotBits|uint64(i))
+	}
+	slices.Sort(st.picks)
+	l.rowOf = blocks[int64]{}
+	return nil
 }
 
 // streamChunk is a chunk being filled: its rows, and the Values and keys
@@ -118,16 +134,16 @@ func (st *streamer) hand() error {
 // add picks the rows of rec that lt kept.
 func (st *streamer) add(rec arrow.RecordBatch) error {
 	l := st.l
-	last := st.scanned + rec.NumRows()
-	if len(st.picks) == 0 || st.picks[0] > last {
+	last := uint64(st.scanned + rec.NumRows())
+	if len(st.picks) == 0 || st.picks[0]>>st.slotBits > last {
 		return nil
 	}
 	c, err := l.columns(rec, true)
 	if err != nil {
 		return err
 	}
-	for len(st.picks) > 0 && st.picks[0] <= last {
-		row := st.picks[0]
+	for len(st.picks) > 0 && st.picks[0]>>st.slotBits <= last {
+		row, idx := int64(st.picks[0]>>st.slotBits), int32(st.picks[0]&(1<<st.slotBits-1))
 		st.picks = st.picks[1:]
 		i := int(row - st.scanned - 1)
 		event, created, fate, err := l.read(c, i, row)
@@ -137,12 +153,10 @@ func (st *streamer) add(rec arrow.RecordBatch) error {
 		if fate != rowKept {
 			return l.changed(fmt.Sprintf("found row %d without a key or time to keep", row))
 		}
-		key := l.keyBuf[len(l.prefix):]
-		idx, seen := l.lookup(maphash.Bytes(l.seed, key), key)
-		if !seen {
-			return l.changed(fmt.Sprintf("found at row %d an entity the first did not", row))
-		}
 		sl := l.slots.at(idx)
+		if string(l.keyBuf[len(l.prefix):]) != string(l.suffixOf(sl)) {
+			return l.changed(fmt.Sprintf("found at row %d another entity", row))
+		}
 		if sl.event != event || l.createdOf(idx) != created || sl.flags&sent != 0 {
 			return l.changed(fmt.Sprintf("found at row %d a row the first did not keep", row))
 		}

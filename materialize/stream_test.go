@@ -106,11 +106,11 @@ func TestStreamRefusesChangedRows(t *testing.T) {
 		want  string
 	}{
 		{"the same rows", rows, ""},
-		{"the newest rows where others were", changed(func(r []srcRow) []srcRow { r[1], r[2] = r[2], r[1]; return r }), ""},
-		{"another order", changed(func(r []srcRow) []srcRow { r[0], r[2] = r[2], r[0]; return r }), "found at row 3 a row the first did not keep"},
+		{"another order", changed(func(r []srcRow) []srcRow { r[1], r[2] = r[2], r[1]; return r }), "found at row 2 another entity"},
+		{"an entity's rows in another order", changed(func(r []srcRow) []srcRow { r[0], r[2] = r[2], r[0]; return r }), "found at row 3 a row the first did not keep"},
 		{"a newest row is gone", rows[:2], "found 2 rows and 1 newest rows, the first 3 and 2"},
 		{"a newest row is older", changed(func(r []srcRow) []srcRow { r[2].ts = base; return r }), "found at row 3 a row the first did not keep"},
-		{"another entity", changed(func(r []srcRow) []srcRow { r[1].id = ptr[int64](7); return r }), "found at row 2 an entity the first did not"},
+		{"another entity", changed(func(r []srcRow) []srcRow { r[1].id = ptr[int64](7); return r }), "found at row 2 another entity"},
 		{"a null key", changed(func(r []srcRow) []srcRow { r[1].id = nil; return r }), "found row 2 without a key or time to keep"},
 		{"a row more", append(changed(func(r []srcRow) []srcRow { return r }), rows[1]), "found 4 rows and 2 newest rows"},
 	}
@@ -151,5 +151,22 @@ func batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 				return
 			}
 		}
+	}
+}
+
+// Row numbers and slots share 64 bits; a scan too large for that is refused
+// before any row is handed over.
+func TestStreamRefusesRowNumbersPastItsBits(t *testing.T) {
+	f := newFixture(t, nil, "0")
+	fv, _ := f.objs.FeatureView("stats")
+	lt := NewLatest(fv, catalog.ResolveColumns(fv), 3)
+	lt.KeysOnly()
+	if err := lt.Add(batch([]srcRow{{id: ptr[int64](1), ts: base, cr: base}, {id: ptr[int64](2), ts: base, cr: base}})); err != nil {
+		t.Fatal(err)
+	}
+	lt.scanned = 1 << 62 // 2 entities take 2 bits
+	err := lt.streamChunks(batches(), 1, func(chunk) error { t.Error("a chunk was handed over"); return nil })
+	if err == nil || !strings.Contains(err.Error(), "too many to stream; use --read-once") {
+		t.Errorf("error %v", err)
 	}
 }
