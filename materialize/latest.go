@@ -33,7 +33,6 @@ const (
 	tried   uint8 = 1 << iota // in an acknowledged write
 	written                   // taken by the store (not skipped as older)
 	carried                   // taken with its entity's vector (a rider)
-	sent                      // handed to a writer by a stream
 )
 
 // Latest keeps the newest row per entity key (event time, then created time).

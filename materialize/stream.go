@@ -25,8 +25,8 @@ import (
 //
 // iceberg-go yields a scan's batches in the order of its files and of their
 // rows, whatever the projection or concurrency, so a row has the same number
-// in both reads. Each row picked is checked all the same: it must be its
-// entity's, with the newest times, not handed over yet.
+// in both reads. Each row picked (once: a slot has one newest row) is
+// checked all the same: it must be its entity's, with the newest times.
 
 // streamChunks hands fn the rows of batches that lt kept, size at a time.
 // lt must have kept only keys (KeysOnly) from the same rows in the same
@@ -157,10 +157,9 @@ func (st *streamer) add(rec arrow.RecordBatch) error {
 		if string(l.keyBuf[len(l.prefix):]) != string(l.suffixOf(sl)) {
 			return l.changed(fmt.Sprintf("found at row %d another entity", row))
 		}
-		if sl.event != event || l.createdOf(idx) != created || sl.flags&sent != 0 {
+		if sl.event != event || l.createdOf(idx) != created {
 			return l.changed(fmt.Sprintf("found at row %d a row the first did not keep", row))
 		}
-		sl.flags |= sent
 		s := st.cur
 		start := len(s.values)
 		for j, enc := range c.encs {
