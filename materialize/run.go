@@ -338,7 +338,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 }
 
 // scan reads the view's window into the latest row per entity (with
-// keysOnly, which row: the writes read the files again, vs.Again).
+// keysOnly, which row: the writes read the files again, vs.Read).
 func (r *Runner) scan(ctx context.Context, task Task, res *ViewResult, prog *ViewProgress, keysOnly bool) (lt *Latest, vs *catalog.ViewScan, err error) {
 	ctx, span := tracing.Start(ctx, "scan")
 	defer func() { tracing.End(span, err) }()
