@@ -77,6 +77,7 @@ type ViewResult struct {
 	FilesPlanned int       `json:"files_planned"`
 	FilesTotal   int       `json:"files_total"`
 	BytesPlanned int64     `json:"bytes_planned"` // sizes of the data files scanned
+	Reads        int       `json:"reads"`         // of those files: 2 when the rows were streamed (stream.go)
 	Seconds      float64   `json:"seconds"`
 	Recorded     bool      `json:"interval_recorded"`
 	Error        string    `json:"error,omitempty"`
@@ -306,6 +307,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	if err != nil {
 		return res, err
 	}
+	res.Reads = 1
 	res.RowsScanned, res.NullKeys, res.OutOfRange, res.Entities = lt.scanned, lt.nullKeys, lt.outOfRange, int64(lt.Entities())
 	res.OtherShards = lt.others
 	if res.OutOfRange > 0 {
@@ -317,6 +319,7 @@ func (r *Runner) runView(ctx context.Context, task Task, w *Writer, log *slog.Lo
 	wctx, wspan := tracing.Start(ctx, "write")
 	var st onlinestore.WriteStats
 	if stream {
+		res.Reads = 2
 		st, err = w.Stream(wctx, fv, lt, vs.Read(), prog)
 	} else {
 		st, err = w.Write(wctx, fv, lt, prog)

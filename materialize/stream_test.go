@@ -71,7 +71,10 @@ func TestStreamWritesWhatHeldRowsWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 				v := sum.Views[0]
-				v.Seconds, v.Recorded = 0, false
+				if want := map[bool]int{true: 2, false: 1}[f == streamed]; v.Reads != want {
+					t.Errorf("seed %d, fixture %d: %d reads, want %d", seed, i, v.Reads, want)
+				}
+				v.Seconds, v.Recorded, v.Reads = 0, false, 0
 				sums[i] = append(sums[i], v)
 			}
 		}
