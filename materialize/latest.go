@@ -258,11 +258,7 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 		values = l.appendValues(values, s)
 		var key []byte
 		keys, key = l.nextKey(keys, s)
-		row := onlinestore.Row{Key: key, EventTS: time.Unix(0, s.event).UTC(),
-			Values: values[start:len(values):len(values)]}
-		if created := l.createdOf(i); created != 0 {
-			row.CreatedTS = time.Unix(0, created).UTC()
-		}
+		row := storeRow(key, values[start:len(values):len(values)], s.event, l.createdOf(i))
 		chunk, slots = append(chunk, row), append(slots, i)
 		if len(chunk) == size {
 			if err := fn(chunk, slots); err != nil {
@@ -276,6 +272,16 @@ func (l *Latest) chunks(size int, groups onlinestore.KeyGroups, fn func([]online
 		return fn(chunk, slots)
 	}
 	return nil
+}
+
+// storeRow is a row for the store from times in Unix nanoseconds (created 0:
+// none).
+func storeRow(key []byte, values [][]byte, event, created int64) onlinestore.Row {
+	row := onlinestore.Row{Key: key, EventTS: time.Unix(0, event).UTC(), Values: values}
+	if created != 0 {
+		row.CreatedTS = time.Unix(0, created).UTC()
+	}
+	return row
 }
 
 // appendValues appends the serialized Values of slot s, which point into

@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math/bits"
 	"slices"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/feast-go/feast-go/onlinestore"
@@ -171,12 +170,7 @@ func (st *streamer) add(rec arrow.RecordBatch) error {
 		}
 		from := len(s.keys)
 		s.keys = append(s.keys, l.keyBuf...)
-		r := onlinestore.Row{Key: s.keys[from:len(s.keys):len(s.keys)], EventTS: time.Unix(0, event).UTC(),
-			Values: s.values[start:len(s.values):len(s.values)]}
-		if created != 0 {
-			r.CreatedTS = time.Unix(0, created).UTC()
-		}
-		s.rows = append(s.rows, r)
+		s.rows = append(s.rows, storeRow(s.keys[from:len(s.keys):len(s.keys)], s.values[start:len(s.values):len(s.values)], event, created))
 		if len(s.rows) == st.size {
 			if err := st.hand(); err != nil {
 				return err
