@@ -161,22 +161,31 @@ func TestScanWindowPrunesAndIsInclusive(t *testing.T) {
 	}
 }
 
-func TestScanAppliesPositionDeletes(t *testing.T) {
+// scanWithDeletes scans 47 hours of a merge-on-read table holding files
+// (one append each), from which driver 1004 was then deleted.
+func scanWithDeletes(t *testing.T, opts ScanOptions, files ...arrow.RecordBatch) *ViewScan {
+	t.Helper()
 	dir := t.TempDir()
 	c := icebergtest.NewCatalog(t, dir, "local")
 	tbl := c.Table(t, "feast", "driver_stats", statsSchema, "event_timestamp",
 		iceberg.Properties{"format-version": "2", table.WriteDeleteModeKey: "merge-on-read"})
-	tbl = icebergtest.Append(t, tbl, statsRows(0, 48, 10, -1))
-	tbl = icebergtest.Delete(t, tbl, iceberg.EqualTo(iceberg.Reference("driver_id"), int64(1004)))
-	_ = tbl
+	for _, f := range files {
+		tbl = icebergtest.Append(t, tbl, f)
+	}
+	_ = icebergtest.Delete(t, tbl, iceberg.EqualTo(iceberg.Reference("driver_id"), int64(1004)))
 	src := icebergSource(c, "driver_stats")
 	cfg, _ := ConfigFor(src, dir, noEnv)
 	cache := NewCache()
-	defer func() { _ = cache.Close() }()
-	vs, err := cache.ScanView(context.Background(), statsView(src), cfg, base, base.Add(47*time.Hour), ScanOptions{})
+	t.Cleanup(func() { _ = cache.Close() })
+	vs, err := cache.ScanView(context.Background(), statsView(src), cfg, base, base.Add(47*time.Hour), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return vs
+}
+
+func TestScanAppliesPositionDeletes(t *testing.T) {
+	vs := scanWithDeletes(t, ScanOptions{}, statsRows(0, 48, 10, -1))
 	if got := drain(t, vs).rows; got != 48*9 {
 		t.Errorf("rows = %d, want %d (driver 1004 deleted)", got, 48*9)
 	}
@@ -186,21 +195,7 @@ func TestScanAppliesPositionDeletes(t *testing.T) {
 // order (what materialize's second read relies on): across files, with
 // deletes applied, two readers at once, and small batches.
 func TestReadsAgreeAcrossProjections(t *testing.T) {
-	dir := t.TempDir()
-	c := icebergtest.NewCatalog(t, dir, "local")
-	tbl := c.Table(t, "feast", "driver_stats", statsSchema, "event_timestamp",
-		iceberg.Properties{"format-version": "2", table.WriteDeleteModeKey: "merge-on-read"})
-	tbl = icebergtest.Append(t, tbl, statsRows(0, 48, 10, -1))
-	tbl = icebergtest.Append(t, tbl, statsRows(0, 48, 10, 7))
-	_ = icebergtest.Delete(t, tbl, iceberg.EqualTo(iceberg.Reference("driver_id"), int64(1004)))
-	src := icebergSource(c, "driver_stats")
-	cfg, _ := ConfigFor(src, dir, noEnv)
-	cache := NewCache()
-	defer func() { _ = cache.Close() }()
-	vs, err := cache.ScanView(context.Background(), statsView(src), cfg, base, base.Add(47*time.Hour), ScanOptions{Concurrency: 2, BatchSize: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs := scanWithDeletes(t, ScanOptions{Concurrency: 2, BatchSize: 7}, statsRows(0, 48, 10, -1), statsRows(0, 48, 10, 7))
 	rows := func(fields ...string) (out []string) {
 		for rec, err := range vs.Read(fields...) {
 			if err != nil {
