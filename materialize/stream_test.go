@@ -2,9 +2,14 @@ package materialize
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"iter"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,9 +54,7 @@ func TestStreamWritesWhatHeldRowsWrite(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		rows := messyRows(seed)
 		files := [][]srcRow{rows[:300], rows[300:500], rows[500:]} // read by two readers at once
-		defs := srcDefs + `feature_views:
-  - {name: stats, entities: [driver], ttl: 0s, source: src, schema: [{name: conv_rate, dtype: Float32}, {name: trips, dtype: Int64}]}
-`
+		defs := srcDefs + testView
 		streamed, held, once := newFixtureFiles(t, files, defs), newFixtureFiles(t, files, defs), newFixtureFiles(t, files, defs)
 		fv, _ := streamed.objs.FeatureView("stats")
 		if !(&Writer{Store: streamed.store}).Streams(fv) || (&Writer{Store: grouped{held.store}}).Streams(fv) {
@@ -147,6 +150,11 @@ func TestStreamRefusesChangedRows(t *testing.T) {
 	}
 }
 
+// testView is the fixtures' view, for newFixtureFiles.
+const testView = `feature_views:
+  - {name: stats, entities: [driver], ttl: 0s, source: src, schema: [{name: conv_rate, dtype: Float32}, {name: trips, dtype: Int64}]}
+`
+
 func batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 	return func(yield func(arrow.RecordBatch, error) bool) {
 		for _, r := range recs {
@@ -171,5 +179,63 @@ func TestStreamRefusesRowNumbersPastItsBits(t *testing.T) {
 	err := lt.streamChunks(batches(), 1, func(chunk) error { t.Error("a chunk was handed over"); return nil })
 	if err == nil || !strings.Contains(err.Error(), "too many to stream; use --read-once") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// dropsFiles is a memory store that, on its first write, deletes the data
+// files of the warehouse under dir: the files go away in the middle of the
+// second read.
+type dropsFiles struct {
+	*storetest.Memory
+	dir  string
+	once sync.Once
+	t    *testing.T
+}
+
+func (s *dropsFiles) WriteView(ctx context.Context, v onlinestore.View, rows []onlinestore.Row) (onlinestore.WriteStats, error) {
+	s.once.Do(func() {
+		n := 0
+		_ = filepath.WalkDir(filepath.Join(s.dir, "warehouse"), func(path string, _ fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".parquet") && os.Remove(path) == nil {
+				n++
+			}
+			return nil
+		})
+		if n < 3 {
+			s.t.Errorf("deleted %d data files, want the 3 appended", n)
+		}
+	})
+	return s.Memory.WriteView(ctx, v, rows)
+}
+
+// When the second read fails (the files are gone), the view fails, its
+// interval is not recorded, and what it wrote is what a clean run writes.
+func TestStreamThatCannotReadAgainRecordsNothing(t *testing.T) {
+	rows := messyRows(4)
+	files := [][]srcRow{rows[:300], rows[300:600], rows[600:]}
+	clean := newFixtureFiles(t, files, srcDefs+testView)
+	if _, err := clean.runner().Run(context.Background(), clean.plan(t, base.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureFiles(t, files, srcDefs+testView)
+	r := f.runner()
+	r.Store = &dropsFiles{Memory: f.store, dir: f.dir, t: t}
+	sum, err := r.Run(context.Background(), f.plan(t, base.Add(time.Hour)))
+	if err == nil || sum.Views[0].Recorded || len(f.current(t).Intervals) != 0 {
+		t.Fatalf("run: %v, %+v, intervals %v", err, sum.Views, f.current(t).Intervals)
+	}
+	written := 0
+	for id := range int64(60) {
+		got := f.read(t, id)
+		if !got.Found {
+			continue
+		}
+		written++
+		if want := clean.read(t, id); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("entity %d: %v, a clean run writes %v", id, got, want)
+		}
+	}
+	if written == 0 || written == 60 {
+		t.Errorf("%d of 60 entities written before the read failed; want some, not all", written)
 	}
 }
